@@ -1,0 +1,57 @@
+"""The application factory: config, extensions, blueprints, CLI, error handlers."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from supervision import cli, errors, identity, security  # noqa: F401 (identity registers the user loader)
+from supervision.config import Config, instance_secret_key
+from supervision.extensions import csrf, db, login_manager, migrate
+from supervision.markdown import render_markdown
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. `config` overrides everything else (tests use it)."""
+    root = Path(__file__).resolve().parent
+    app = Flask(
+        "supervision",
+        root_path=str(root),
+        instance_path=str(root / "instance"),
+        template_folder="templates",
+        static_folder="static",
+    )
+    app.config.from_object(Config)
+    app.config.from_prefixed_env()  # FLASK_SECRET_KEY, FLASK_DEMO_MODE, ...
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = Config.normalise_db_url(os.environ["DATABASE_URL"])
+    if config:
+        app.config.update(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{Path(app.instance_path) / 'supervision.sqlite'}")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+    Config.apply_engine_options(app.config)
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from supervision.auth.views import bp as auth_bp
+    from supervision.cases.views import bp as cases_bp
+    from supervision.main.views import bp as main_bp
+    from supervision.sessions.views import bp as sessions_bp
+
+    for blueprint in (main_bp, auth_bp, cases_bp, sessions_bp):
+        app.register_blueprint(blueprint)
+
+    app.jinja_env.filters["markdown"] = render_markdown
+    security.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app

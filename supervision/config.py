@@ -1,0 +1,53 @@
+"""Configuration: defaults here, overridden by FLASK_* environment variables."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+class Config:
+    DEMO_MODE = True  # FLASK_DEMO_MODE=false for a council's deployment
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    WTF_CSRF_TIME_LIMIT = 12 * 3600  # a token outlives a 90-minute meeting with room to spare
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=10)  # absolute lifetime of a sign-in
+    IDLE_TIMEOUT_MINUTES = 30
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 1024 * 1024
+    REDIS_URL = None
+    LOG_LEVEL = "INFO"
+
+    @staticmethod
+    def normalise_db_url(url: str) -> str:
+        """Use psycopg 3 for PostgreSQL URLs given in the common short forms."""
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix):]
+        return url
+
+    @staticmethod
+    def apply_engine_options(config: dict) -> None:
+        """Pool settings per database; SQLite pragmas are set on connect (see models)."""
+        uri = config["SQLALCHEMY_DATABASE_URI"]
+        options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        if uri.startswith("sqlite"):
+            options.setdefault("connect_args", {"timeout": 30})
+        else:
+            options.setdefault("pool_pre_ping", True)
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+        if not config.get("DEMO_MODE"):
+            config["SESSION_COOKIE_SECURE"] = True
+            config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def instance_secret_key(instance: Path) -> str:
+    """The secret key kept in the instance folder, made on first run (never committed)."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,45 @@
+"""The one place where Markdown typed by users becomes safe HTML."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import bleach
+import markdown as md
+from bleach.linkifier import LinkifyFilter
+from markupsafe import Markup
+
+ALLOWED_TAGS = frozenset({
+    "p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "blockquote", "code", "pre",
+    "h3", "h4", "h5", "h6", "hr", "a",
+})
+ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"]}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+
+
+def _safe_rel(attrs: dict, new: bool = False) -> dict:
+    """Every link opens nothing of ours and passes on no ranking."""
+    href_key = (None, "href")
+    if href_key in attrs:
+        attrs[(None, "rel")] = "noopener nofollow"
+    return attrs
+
+
+_cleaner = bleach.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=False,  # raw HTML typed by a user is shown as text, not dropped silently
+    filters=[lambda source: LinkifyFilter(source, callbacks=[_safe_rel], skip_tags={"pre", "code"})],
+)
+
+
+@lru_cache(maxsize=4096)
+def _render(text: str) -> str:
+    html = md.markdown(text, extensions=["sane_lists"], output_format="html")
+    return _cleaner.clean(html)
+
+
+def render_markdown(text: str | None) -> Markup:
+    """Markdown → HTML cleaned to an allow-list. Cached by content: items repeat across pages."""
+    return Markup(_render(text or ""))

@@ -1,0 +1,302 @@
+"""What a session does: its mapping, its scaling, its agreement."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func
+
+from supervision.extensions import db
+from supervision.models import (
+    Action,
+    ActionReview,
+    ActionStatus,
+    Amendment,
+    Case,
+    DangerStatement,
+    MapItem,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    ReviewOutcome,
+    SafetyGoal,
+    ScalingScore,
+    Section,
+    User,
+)
+from supervision.models.types import utcnow
+from supervision.services.errors import DomainError, EditConflict, RecordAgreed
+
+
+def create_meeting(
+    case: Case,
+    *,
+    kind: MeetingKind,
+    scheduled_at: datetime,
+    facilitator: User,
+    presenter: User | None,
+    participants: list[User],
+) -> Meeting:
+    meeting = Meeting(
+        case=case, kind=kind, scheduled_at=scheduled_at, facilitator=facilitator,
+        presenter=presenter, participants=list(participants),
+    )
+    db.session.add(meeting)
+    return meeting
+
+
+def update_details(meeting: Meeting, **fields) -> None:
+    ensure_editable(meeting)
+    for name, value in fields.items():
+        setattr(meeting, name, value)
+    meeting.version += 1
+
+
+def ensure_editable(meeting: Meeting) -> None:
+    if meeting.is_agreed:
+        raise RecordAgreed()
+
+
+def start(meeting: Meeting) -> None:
+    ensure_editable(meeting)
+    meeting.status = MeetingStatus.IN_PROGRESS
+
+
+# --- the map -------------------------------------------------------------------
+
+def add_item(meeting: Meeting, section: Section, text: str, author: User) -> MapItem:
+    ensure_editable(meeting)
+    # Positions come from the database, not from this request's view of the list,
+    # so two people adding at once both keep their item.
+    last = db.session.scalar(
+        db.select(func.max(MapItem.position)).where(
+            MapItem.meeting_id == meeting.id, MapItem.section == section
+        )
+    )
+    item = MapItem(meeting=meeting, section=section, text=text.strip(), author=author,
+                   position=(last or 0) + 1)
+    db.session.add(item)
+    return item
+
+
+def _check_version(record, expected_version: int, current_text: str) -> None:
+    if record.version != expected_version:
+        raise EditConflict(current_text, record.version)
+
+
+def edit_item(item: MapItem, text: str, expected_version: int) -> None:
+    ensure_editable(item.meeting)
+    _check_version(item, expected_version, item.text)
+    item.text = text.strip()
+    item.version += 1
+
+
+def remove_item(item: MapItem) -> None:
+    ensure_editable(item.meeting)
+    db.session.delete(item)
+
+
+def move_item(item: MapItem, offset: int) -> None:
+    """Swap an item with its neighbour in the same section (offset -1 up, +1 down)."""
+    ensure_editable(item.meeting)
+    siblings = item.meeting.items_in(item.section)
+    index = siblings.index(item)
+    other_index = index + offset
+    if not 0 <= other_index < len(siblings):
+        return
+    other = siblings[other_index]
+    item.position, other.position = other.position, item.position
+    if item.position == other.position:  # equal positions from old data: make them distinct
+        item.position += offset
+
+
+# --- danger statements and safety goals -----------------------------------------
+
+def compose_danger_statement(who_is_worried: str, behaviour: str, impact: str, if_nothing_changes: str) -> str:
+    """Join the guided parts into one plain-language statement, as the practice writes it."""
+    parts = [p.strip().rstrip(".") for p in (who_is_worried, behaviour, impact) if p.strip()]
+    text = " ".join(parts)
+    if if_nothing_changes.strip():
+        text = f"{text}. If nothing changes, {_lower_first(if_nothing_changes.strip().rstrip('.'))}"
+    return f"{text}." if text else ""
+
+
+def compose_safety_goal(what_will_happen: str, who_will_see: str, how_long: str) -> str:
+    parts = [p.strip().rstrip(".") for p in (what_will_happen, who_will_see, how_long) if p.strip()]
+    return f"{' '.join(parts)}." if parts else ""
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def save_danger_statement(meeting: Meeting, statement: DangerStatement | None, *,
+                          expected_version: int | None = None, **parts: str) -> DangerStatement:
+    ensure_editable(meeting)
+    text = parts.pop("statement", "").strip() or compose_danger_statement(**parts)
+    if not text:
+        raise DomainError("Write the danger statement, or fill in its parts to compose it.")
+    if statement is None:
+        statement = DangerStatement(meeting=meeting, position=len(meeting.danger_statements) + 1)
+        db.session.add(statement)
+    else:
+        _check_version(statement, expected_version or 0, statement.statement)
+        statement.version += 1
+    for name, value in parts.items():
+        setattr(statement, name, value.strip())
+    statement.statement = text
+    return statement
+
+
+def save_safety_goal(meeting: Meeting, goal: SafetyGoal | None, *, danger_statement: DangerStatement | None,
+                     expected_version: int | None = None, **parts: str) -> SafetyGoal:
+    ensure_editable(meeting)
+    text = parts.pop("statement", "").strip() or compose_safety_goal(**parts)
+    if not text:
+        raise DomainError("Write the safety goal, or fill in its parts to compose it.")
+    if goal is None:
+        goal = SafetyGoal(meeting=meeting, position=len(meeting.safety_goals) + 1)
+        db.session.add(goal)
+    else:
+        _check_version(goal, expected_version or 0, goal.statement)
+        goal.version += 1
+    for name, value in parts.items():
+        setattr(goal, name, value.strip())
+    goal.danger_statement = danger_statement
+    goal.statement = text
+    return goal
+
+
+def remove(meeting: Meeting, record: DangerStatement | SafetyGoal) -> None:
+    ensure_editable(meeting)
+    db.session.delete(record)
+
+
+# --- scaling --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ScalingSummary:
+    count: int
+    skipped: int
+    median: float | None
+    low: int | None
+    high: int | None
+
+    @property
+    def spread(self) -> int | None:
+        return None if self.low is None else self.high - self.low
+
+
+def record_score(meeting: Meeting, user: User, score: int | None, reason: str) -> ScalingScore:
+    """A participant's score; giving it again replaces their earlier one."""
+    ensure_editable(meeting)
+    existing = db.session.scalar(db.select(ScalingScore).filter_by(meeting_id=meeting.id, user_id=user.id))
+    if existing is None:
+        existing = ScalingScore(meeting=meeting, user=user)
+        db.session.add(existing)
+    existing.score = score
+    existing.reason = reason.strip()
+    return existing
+
+
+def summarise(scores: list[ScalingScore]) -> ScalingSummary:
+    given = [s.score for s in scores if s.score is not None]
+    return ScalingSummary(
+        count=len(given),
+        skipped=len(scores) - len(given),
+        median=statistics.median(given) if given else None,
+        low=min(given) if given else None,
+        high=max(given) if given else None,
+    )
+
+
+def set_family_score(meeting: Meeting, score: int | None, note: str) -> None:
+    ensure_editable(meeting)
+    meeting.family_score = score
+    meeting.family_score_note = note.strip() or None
+
+
+# --- actions --------------------------------------------------------------------
+
+def add_action(meeting: Meeting, *, description: str, owner: User | None, owner_name: str | None,
+               due_on: date | None, agreed_by: User) -> Action:
+    ensure_editable(meeting)
+    action = Action(meeting=meeting, case_id=meeting.case_id, description=description.strip(),
+                    owner=owner, owner_name=(owner_name or "").strip() or None, due_on=due_on,
+                    agreed_by_id=agreed_by.id)
+    db.session.add(action)
+    return action
+
+
+def remove_action(action: Action) -> None:
+    ensure_editable(action.meeting)
+    db.session.delete(action)
+
+
+def previous_meeting(meeting: Meeting) -> Meeting | None:
+    """The case's last session before this one."""
+    return db.session.scalar(
+        db.select(Meeting)
+        .where(Meeting.case_id == meeting.case_id, Meeting.id != meeting.id,
+               Meeting.scheduled_at <= meeting.scheduled_at)
+        .order_by(Meeting.scheduled_at.desc(), Meeting.id.desc())
+        .limit(1)
+    )
+
+
+def actions_to_review(meeting: Meeting) -> list[Action]:
+    """Open actions of the case's previous session not yet reviewed in this one."""
+    before = previous_meeting(meeting)
+    if before is None:
+        return []
+    reviewed = {review.action_id for review in meeting.action_reviews}
+    return [a for a in before.actions if a.status is ActionStatus.OPEN and a.id not in reviewed]
+
+
+def review_action(meeting: Meeting, action: Action, outcome: ReviewOutcome, note: str, by: User) -> ActionReview:
+    """Record what became of an earlier action; carried forward makes it this session's too."""
+    ensure_editable(meeting)
+    review = ActionReview(meeting=meeting, action=action, outcome=outcome, note=note.strip(), reviewed_by_id=by.id)
+    db.session.add(review)
+    if outcome is ReviewOutcome.DONE:
+        close_action(action, ActionStatus.DONE, note, by)
+    elif outcome is ReviewOutcome.DROPPED:
+        close_action(action, ActionStatus.DROPPED, note, by)
+    else:
+        carried = Action(meeting=meeting, case_id=action.case_id, description=action.description,
+                         owner_id=action.owner_id, owner_name=action.owner_name, due_on=action.due_on,
+                         agreed_by_id=by.id, carried_from_id=action.id)
+        db.session.add(carried)
+        close_action(action, ActionStatus.DONE, f"Carried forward to the session of "
+                                                 f"{meeting.scheduled_at:%d %B %Y}. {note}".strip(), by)
+    return review
+
+
+def close_action(action: Action, status: ActionStatus, note: str, by: User) -> None:
+    if status is ActionStatus.DROPPED and not note.strip():
+        raise DomainError("Say why the action is being dropped.")
+    action.status = status
+    action.closing_note = note.strip() or None
+    action.closed_at = utcnow()
+    action.closed_by_id = by.id
+
+
+# --- agreement ------------------------------------------------------------------
+
+def agree(meeting: Meeting, by: User) -> None:
+    """Sign the record off: from now on it is read-only, amendments only."""
+    ensure_editable(meeting)
+    meeting.status = MeetingStatus.AGREED
+    meeting.agreed_at = utcnow()
+    meeting.agreed_by_id = by.id
+    meeting.genogram_snapshot = meeting.case.genogram_json
+
+
+def amend(meeting: Meeting, by: User, reason: str, text: str) -> Amendment:
+    if not meeting.is_agreed:
+        raise DomainError("Only an agreed record takes amendments; edit the draft instead.")
+    amendment = Amendment(meeting=meeting, author_id=by.id, reason=reason.strip(), text=text.strip())
+    db.session.add(amendment)
+    return amendment

@@ -1,0 +1,423 @@
+"""The session editor and the agreed record."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from supervision.access import can_agree, get_case_for, get_meeting_for, require_can_agree
+from supervision.extensions import db
+from supervision.forms import EmptyForm
+from supervision.models import (
+    Action,
+    DangerStatement,
+    MapItem,
+    MeetingKind,
+    ReviewOutcome,
+    SafetyGoal,
+    Section,
+    User,
+)
+from supervision.services import meetings as ops
+from supervision.services.errors import DomainError, EditConflict
+from supervision.services.record import plain_text
+from supervision.sessions import forms as f
+
+bp = Blueprint("sessions", __name__)
+
+
+def _staff_choices(team_id: int, blank: str | None = None) -> list[tuple[int, str]]:
+    people = db.session.scalars(db.select(User).filter_by(team_id=team_id, active=True).order_by(User.name))
+    choices = [(u.id, u.name) for u in people]
+    return [(0, blank), *choices] if blank else choices
+
+
+def _meeting_form(case, meeting=None) -> f.MeetingForm:
+    form = f.MeetingForm(obj=meeting)
+    staff = _staff_choices(case.team_id)
+    form.facilitator_id.choices = staff
+    form.presenter_id.choices = [(0, "No presenter yet"), *staff]
+    form.participant_ids.choices = staff
+    if meeting is not None and request.method == "GET":
+        form.kind.data = meeting.kind.value
+        form.participant_ids.data = [u.id for u in meeting.participants]
+    return form
+
+
+def _meeting_fields(form: f.MeetingForm) -> dict:
+    chosen = set(form.participant_ids.data or [])
+    staff = {u.id: u for u in db.session.scalars(db.select(User).where(User.id.in_(
+        chosen | {form.facilitator_id.data, form.presenter_id.data or 0})))}
+    return dict(
+        kind=MeetingKind(form.kind.data),
+        scheduled_at=form.scheduled_at.data,
+        facilitator=staff[form.facilitator_id.data],
+        presenter=staff.get(form.presenter_id.data or 0),
+        participants=[staff[i] for i in sorted(chosen) if i in staff],
+    )
+
+
+def editor_page(meeting, status: int = 200, **forms):
+    """The editor with fresh forms, except those given (kept with their text and errors)."""
+    staff = _staff_choices(meeting.case.team_id)
+    score_form = forms.get("score_form") or f.ScoreForm()
+    score_form.user_id.choices = staff
+    action_form = forms.get("action_form") or f.ActionForm()
+    action_form.owner_id.choices = [(0, "Someone outside the team"), *staff]
+    goal_form = forms.get("goal_form") or f.SafetyGoalForm()
+    goal_form.danger_statement_id.choices = [(0, "Not linked yet")] + [
+        (d.id, f"Danger statement {i}") for i, d in enumerate(meeting.danger_statements, 1)]
+    context = dict(
+        meeting=meeting, case=meeting.case, sections=list(Section),
+        item_form=forms.get("item_form") or f.ItemForm(), failed_section=forms.get("failed_section"),
+        failed_item=forms.get("failed_item"), conflict=forms.get("conflict"),
+        danger_form=forms.get("danger_form") or f.DangerStatementForm(), goal_form=goal_form,
+        score_form=score_form, family_form=forms.get("family_form") or f.FamilyScoreForm(obj=meeting),
+        action_form=action_form, review_form=forms.get("review_form") or f.ReviewForm(),
+        details_form=forms.get("details_form") or _meeting_form(meeting.case, meeting),
+        to_review=ops.actions_to_review(meeting), summary=ops.summarise(meeting.scores),
+        empty_form=EmptyForm(), can_agree=can_agree(current_user, meeting),
+    )
+    return render_template("sessions/editor.html", **context), status
+
+
+def _back(meeting, anchor: str):
+    return redirect(url_for("sessions.editor", meeting_id=meeting.id, _anchor=anchor))
+
+
+def _refused(meeting, error: DomainError, anchor: str):
+    flash(str(error), "error")
+    return _back(meeting, anchor)
+
+
+@bp.route("/cases/<int:case_id>/sessions/new", methods=["GET", "POST"])
+@login_required
+def new(case_id: int):
+    case = get_case_for(current_user, case_id)
+    form = _meeting_form(case)
+    if request.method == "GET":
+        form.facilitator_id.data = current_user.id
+        form.presenter_id.data = case.practitioner_id or 0
+    if form.validate_on_submit():
+        meeting = ops.create_meeting(case, **_meeting_fields(form))
+        db.session.commit()
+        flash("Session created.")
+        return redirect(url_for("sessions.editor", meeting_id=meeting.id))
+    return render_template("sessions/new.html", case=case, form=form), 400 if form.errors else 200
+
+
+@bp.get("/sessions/<int:meeting_id>")
+@login_required
+def editor(meeting_id: int):
+    meeting = get_meeting_for(current_user, meeting_id)
+    if meeting.is_agreed:
+        return redirect(url_for("sessions.record", meeting_id=meeting.id))
+    return editor_page(meeting)
+
+
+@bp.post("/sessions/<int:meeting_id>/details")
+@login_required
+def details(meeting_id: int):
+    meeting = get_meeting_for(current_user, meeting_id)
+    form = _meeting_form(meeting.case, meeting)
+    if not form.validate_on_submit():
+        return editor_page(meeting, 400, details_form=form)
+    fields = _meeting_fields(form)
+    for name in ("scaling_question", "scale_zero", "scale_ten"):
+        fields[name] = getattr(form, name).data.strip() or getattr(meeting, name)
+    try:
+        ops.update_details(meeting, **fields)
+    except DomainError as error:
+        return _refused(meeting, error, "details")
+    db.session.commit()
+    flash("Session details saved.")
+    return _back(meeting, "details")
+
+
+@bp.post("/sessions/<int:meeting_id>/start")
+@login_required
+def start(meeting_id: int):
+    meeting = get_meeting_for(current_user, meeting_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            ops.start(meeting)
+            db.session.commit()
+        except DomainError as error:
+            return _refused(meeting, error, "top")
+    return _back(meeting, "top")
+
+
+# --- map items ------------------------------------------------------------------
+
+def _item_for(meeting, item_id: int) -> MapItem:
+    return db.first_or_404(db.select(MapItem).filter_by(id=item_id, meeting_id=meeting.id))
+
+
+@bp.post("/sessions/<int:meeting_id>/sections/<section>/items")
+@login_required
+def add_item(meeting_id: int, section: str):
+    meeting = get_meeting_for(current_user, meeting_id)
+    section_ = Section(section) if section in {s.value for s in Section} else None
+    if section_ is None:
+        return editor_page(meeting, 404)
+    form = f.ItemForm()
+    if not form.validate_on_submit():
+        return editor_page(meeting, 400, item_form=form, failed_section=section_)
+    try:
+        ops.add_item(meeting, section_, form.text.data, current_user)
+    except DomainError as error:
+        return _refused(meeting, error, section)
+    db.session.commit()
+    return _back(meeting, section)
+
+
+@bp.post("/sessions/<int:meeting_id>/items/<int:item_id>")
+@login_required
+def edit_item(meeting_id: int, item_id: int):
+    meeting = get_meeting_for(current_user, meeting_id)
+    item = _item_for(meeting, item_id)
+    form = f.ItemForm()
+    if not form.validate_on_submit():
+        return editor_page(meeting, 400, item_form=form, failed_item=item.id)
+    try:
+        ops.edit_item(item, form.text.data, _version(form))
+    except EditConflict as conflict:
+        form.version.data = str(conflict.current_version)
+        return editor_page(meeting, 409, item_form=form, failed_item=item.id, conflict=conflict)
+    except DomainError as error:
+        return _refused(meeting, error, item.section.value)
+    db.session.commit()
+    return _back(meeting, f"item-{item.id}")
+
+
+def _version(form) -> int:
+    return int(form.version.data) if str(form.version.data).isdigit() else 0
+
+
+@bp.post("/sessions/<int:meeting_id>/items/<int:item_id>/move")
+@login_required
+def move_item(meeting_id: int, item_id: int):
+    meeting = get_meeting_for(current_user, meeting_id)
+    item = _item_for(meeting, item_id)
+    form = f.MoveForm()
+    if form.validate_on_submit() and form.direction.data in ("up", "down"):
+        try:
+            ops.move_item(item, -1 if form.direction.data == "up" else 1)
+            db.session.commit()
+        except DomainError as error:
+            return _refused(meeting, error, item.section.value)
+    return _back(meeting, f"item-{item.id}")
+
+
+@bp.post("/sessions/<int:meeting_id>/items/<int:item_id>/remove")
+@login_required
+def remove_item(meeting_id: int, item_id: int):
+    meeting = get_meeting_for(current_user, meeting_id)
+    item = _item_for(meeting, item_id)
+    section = item.section.value
+    if EmptyForm().validate_on_submit():
+        try:
+            ops.remove_item(item)
+            db.session.commit()
+        except DomainError as error:
+            return _refused(meeting, error, section)
+    return _back(meeting, section)
+
+
+# --- danger statements and safety goals -----------------------------------------
+
+@bp.post("/sessions/<int:meeting_id>/danger-statements", defaults={"statement_id": None})
+@bp.post("/sessions/<int:meeting_id>/danger-statements/<int:statement_id>")
+@login_required
+def save_danger_statement(meeting_id: int, statement_id: int | None):
+    meeting = get_meeting_for(current_user, meeting_id)
+    statement = statement_id and db.first_or_404(
+        db.select(DangerStatement).filter_by(id=statement_id, meeting_id=meeting.id))
+    form = f.DangerStatementForm()
+    if form.validate_on_submit():
+        parts = {k: getattr(form, k).data or "" for k in
+                 ("who_is_worried", "behaviour", "impact", "if_nothing_changes", "statement")}
+        try:
+            ops.save_danger_statement(meeting, statement or None, expected_version=_version(form), **parts)
+            db.session.commit()
+            return _back(meeting, "danger-statements")
+        except DomainError as error:
+            form.statement.errors = [*form.statement.errors, str(error)]
+    return editor_page(meeting, 400, danger_form=form)
+
+
+@bp.post("/sessions/<int:meeting_id>/safety-goals", defaults={"goal_id": None})
+@bp.post("/sessions/<int:meeting_id>/safety-goals/<int:goal_id>")
+@login_required
+def save_safety_goal(meeting_id: int, goal_id: int | None):
+    meeting = get_meeting_for(current_user, meeting_id)
+    goal = goal_id and db.first_or_404(db.select(SafetyGoal).filter_by(id=goal_id, meeting_id=meeting.id))
+    form = f.SafetyGoalForm()
+    form.danger_statement_id.choices = [(0, "")] + [(d.id, "") for d in meeting.danger_statements]
+    if form.validate_on_submit():
+        linked = next((d for d in meeting.danger_statements if d.id == form.danger_statement_id.data), None)
+        parts = {k: getattr(form, k).data or "" for k in ("what_will_happen", "who_will_see", "how_long", "statement")}
+        try:
+            ops.save_safety_goal(meeting, goal or None, danger_statement=linked,
+                                 expected_version=_version(form), **parts)
+            db.session.commit()
+            return _back(meeting, "safety-goals")
+        except DomainError as error:
+            form.statement.errors = [*form.statement.errors, str(error)]
+    return editor_page(meeting, 400, goal_form=form)
+
+
+@bp.post("/sessions/<int:meeting_id>/<any('danger-statements', 'safety-goals'):kind>/<int:record_id>/remove")
+@login_required
+def remove_statement(meeting_id: int, kind: str, record_id: int):
+    meeting = get_meeting_for(current_user, meeting_id)
+    model = DangerStatement if kind == "danger-statements" else SafetyGoal
+    record = db.first_or_404(db.select(model).filter_by(id=record_id, meeting_id=meeting.id))
+    if EmptyForm().validate_on_submit():
+        try:
+            ops.remove(meeting, record)
+            db.session.commit()
+        except DomainError as error:
+            return _refused(meeting, error, kind)
+    return _back(meeting, kind)
+
+
+# --- scaling --------------------------------------------------------------------
+
+@bp.post("/sessions/<int:meeting_id>/scores")
+@login_required
+def record_score(meeting_id: int):
+    meeting = get_meeting_for(current_user, meeting_id)
+    form = f.ScoreForm()
+    form.user_id.choices = _staff_choices(meeting.case.team_id)
+    if not form.validate_on_submit():
+        return editor_page(meeting, 400, score_form=form)
+    person = db.session.get(User, form.user_id.data)
+    try:
+        ops.record_score(meeting, person, None if form.skip.data else form.score.data, form.reason.data or "")
+    except DomainError as error:
+        return _refused(meeting, error, "scaling")
+    db.session.commit()
+    return _back(meeting, "scaling")
+
+
+@bp.post("/sessions/<int:meeting_id>/family-score")
+@login_required
+def family_score(meeting_id: int):
+    meeting = get_meeting_for(current_user, meeting_id)
+    form = f.FamilyScoreForm()
+    if not form.validate_on_submit():
+        return editor_page(meeting, 400, family_form=form)
+    try:
+        ops.set_family_score(meeting, form.family_score.data, form.family_score_note.data or "")
+    except DomainError as error:
+        return _refused(meeting, error, "scaling")
+    db.session.commit()
+    return _back(meeting, "scaling")
+
+
+# --- actions --------------------------------------------------------------------
+
+@bp.post("/sessions/<int:meeting_id>/actions")
+@login_required
+def add_action(meeting_id: int):
+    meeting = get_meeting_for(current_user, meeting_id)
+    form = f.ActionForm()
+    form.owner_id.choices = [(0, ""), *_staff_choices(meeting.case.team_id)]
+    if not form.validate_on_submit():
+        return editor_page(meeting, 400, action_form=form)
+    owner = db.session.get(User, form.owner_id.data) if form.owner_id.data else None
+    try:
+        ops.add_action(meeting, description=form.description.data, owner=owner,
+                       owner_name=None if owner else form.owner_name.data,
+                       due_on=form.due_on.data, agreed_by=current_user)
+    except DomainError as error:
+        return _refused(meeting, error, "actions")
+    db.session.commit()
+    return _back(meeting, "actions")
+
+
+@bp.post("/sessions/<int:meeting_id>/actions/<int:action_id>/remove")
+@login_required
+def remove_action(meeting_id: int, action_id: int):
+    meeting = get_meeting_for(current_user, meeting_id)
+    action = db.first_or_404(db.select(Action).filter_by(id=action_id, meeting_id=meeting.id))
+    if EmptyForm().validate_on_submit():
+        try:
+            ops.remove_action(action)
+            db.session.commit()
+        except DomainError as error:
+            return _refused(meeting, error, "actions")
+    return _back(meeting, "actions")
+
+
+@bp.post("/sessions/<int:meeting_id>/reviews")
+@login_required
+def review_action(meeting_id: int):
+    meeting = get_meeting_for(current_user, meeting_id)
+    form = f.ReviewForm()
+    if not form.validate_on_submit():
+        return editor_page(meeting, 400, review_form=form)
+    action = next((a for a in ops.actions_to_review(meeting) if str(a.id) == form.action_id.data), None)
+    if action is None:
+        return _refused(meeting, DomainError("That action has already been reviewed."), "review")
+    try:
+        ops.review_action(meeting, action, ReviewOutcome(form.outcome.data), form.note.data or "", current_user)
+    except DomainError as error:
+        form.note.errors = [str(error)]
+        return editor_page(meeting, 400, review_form=form)
+    db.session.commit()
+    return _back(meeting, "review")
+
+
+# --- agreement and the record ---------------------------------------------------
+
+@bp.post("/sessions/<int:meeting_id>/agree")
+@login_required
+def agree(meeting_id: int):
+    meeting = get_meeting_for(current_user, meeting_id)
+    require_can_agree(current_user, meeting)
+    if EmptyForm().validate_on_submit():
+        try:
+            ops.agree(meeting, current_user)
+            db.session.commit()
+            flash("The record is agreed and signed off.")
+        except DomainError as error:
+            return _refused(meeting, error, "top")
+    return redirect(url_for("sessions.record", meeting_id=meeting.id))
+
+
+@bp.get("/sessions/<int:meeting_id>/record")
+@login_required
+def record(meeting_id: int):
+    return record_page(get_meeting_for(current_user, meeting_id), f.AmendmentForm())
+
+
+def record_page(meeting, amendment_form: f.AmendmentForm, status: int = 200):
+    return render_template("sessions/record.html", meeting=meeting, case=meeting.case,
+                           summary=ops.summarise(meeting.scores), text=plain_text(meeting),
+                           amendment_form=amendment_form, sections=list(Section)), status
+
+
+@bp.get("/sessions/<int:meeting_id>/record.txt")
+@login_required
+def record_text(meeting_id: int):
+    meeting = get_meeting_for(current_user, meeting_id)
+    return Response(plain_text(meeting), mimetype="text/plain",
+                    headers={"Content-Disposition": f"attachment; filename=session-{meeting.id}.txt"})
+
+
+@bp.post("/sessions/<int:meeting_id>/amendments")
+@login_required
+def amend(meeting_id: int):
+    meeting = get_meeting_for(current_user, meeting_id)
+    form = f.AmendmentForm()
+    if form.validate_on_submit():
+        try:
+            ops.amend(meeting, current_user, form.reason.data, form.text.data)
+            db.session.commit()
+            flash("Amendment added beside the agreed record.")
+            return redirect(url_for("sessions.record", meeting_id=meeting.id, _anchor="amendments"))
+        except DomainError as error:
+            form.reason.errors = [str(error)]
+    return record_page(meeting, form, 400)
