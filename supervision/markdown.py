@@ -34,9 +34,18 @@ _cleaner = bleach.Cleaner(
 )
 
 
+class _NoRawHtml(md.extensions.Extension):
+    """Raw HTML typed by a user is shown as text: Markdown never passes it through."""
+
+    def extendMarkdown(self, markdown: md.Markdown) -> None:  # noqa: N802 (the library's name)
+        markdown.preprocessors.deregister("html_block")
+        markdown.inlinePatterns.deregister("html")
+
+
 @lru_cache(maxsize=4096)
 def _render(text: str) -> str:
-    html = md.markdown(text, extensions=["sane_lists"], output_format="html")
+    # A Markdown instance is not thread-safe, so each render makes its own.
+    html = md.Markdown(extensions=["sane_lists", _NoRawHtml()], output_format="html").convert(text)
     return _cleaner.clean(html)
 
 

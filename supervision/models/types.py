@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from wtforms.fields.choices import SelectChoice
 
 
 def utcnow() -> datetime:
@@ -35,8 +36,8 @@ class Labelled(enum.Enum):
         return member
 
     @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        return [(m.value, m.label) for m in cls]
+    def choices(cls) -> list[SelectChoice]:
+        return [SelectChoice(m.value, m.label) for m in cls]
 
 
 @event.listens_for(Engine, "connect")

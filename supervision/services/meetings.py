@@ -128,26 +128,31 @@ def compose_safety_goal(what_will_happen: str, who_will_see: str, how_long: str)
     return f"{' '.join(parts)}." if parts else ""
 
 
+_SENTENCE_STARTERS = {"He", "She", "They", "It", "The", "There", "We", "This", "That", "Their", "His", "Her"}
+
+
 def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
+    """Lower-case a sentence's first word for joining, but never a name ('Jayden' stays)."""
+    first, _, rest = text.partition(" ")
+    return f"{first.lower()} {rest}".strip() if first in _SENTENCE_STARTERS else text
 
 
-def save_danger_statement(meeting: Meeting, statement: DangerStatement | None, *,
+def save_danger_statement(meeting: Meeting, record: DangerStatement | None, *,
                           expected_version: int | None = None, **parts: str) -> DangerStatement:
     ensure_editable(meeting)
     text = parts.pop("statement", "").strip() or compose_danger_statement(**parts)
     if not text:
         raise DomainError("Write the danger statement, or fill in its parts to compose it.")
-    if statement is None:
-        statement = DangerStatement(meeting=meeting, position=len(meeting.danger_statements) + 1)
-        db.session.add(statement)
+    if record is None:
+        record = DangerStatement(meeting=meeting, position=len(meeting.danger_statements) + 1)
+        db.session.add(record)
     else:
-        _check_version(statement, expected_version or 0, statement.statement)
-        statement.version += 1
+        _check_version(record, expected_version or 0, record.statement)
+        record.version += 1
     for name, value in parts.items():
-        setattr(statement, name, value.strip())
-    statement.statement = text
-    return statement
+        setattr(record, name, value.strip())
+    record.statement = text
+    return record
 
 
 def save_safety_goal(meeting: Meeting, goal: SafetyGoal | None, *, danger_statement: DangerStatement | None,
@@ -258,6 +263,8 @@ def actions_to_review(meeting: Meeting) -> list[Action]:
 def review_action(meeting: Meeting, action: Action, outcome: ReviewOutcome, note: str, by: User) -> ActionReview:
     """Record what became of an earlier action; carried forward makes it this session's too."""
     ensure_editable(meeting)
+    if outcome is ReviewOutcome.DROPPED and not note.strip():
+        raise DomainError("Say why the action is being dropped.")
     review = ActionReview(meeting=meeting, action=action, outcome=outcome, note=note.strip(), reviewed_by_id=by.id)
     db.session.add(review)
     if outcome is ReviewOutcome.DONE:

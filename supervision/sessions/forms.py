@@ -93,7 +93,7 @@ class ActionForm(FlaskForm):
     due_on = DateField("By when", validators=[Optional()])
 
     def validate_owner_name(self, field):
-        if not self.owner_id.data and not field.data.strip():
+        if not self.owner_id.data and not (field.data or "").strip():
             raise ValidationError("Choose a member of staff or name the person who will do it.")
 
 

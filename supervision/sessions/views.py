@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from supervision.access import can_agree, get_case_for, get_meeting_for, require_can_agree
 from supervision.extensions import db
@@ -26,17 +27,23 @@ from supervision.sessions import forms as f
 bp = Blueprint("sessions", __name__)
 
 
-def _staff_choices(team_id: int, blank: str | None = None) -> list[tuple[int, str]]:
+def _staff_choices(team_id: int, blank: str | None = None) -> list[SelectChoice]:
+    """The team's active staff for a select box; `blank` names the "nobody" choice (value 0)."""
     people = db.session.scalars(db.select(User).filter_by(team_id=team_id, active=True).order_by(User.name))
-    choices = [(u.id, u.name) for u in people]
-    return [(0, blank), *choices] if blank else choices
+    choices = [SelectChoice(u.id, u.name) for u in people]
+    return [SelectChoice(0, blank), *choices] if blank else choices
+
+
+def _danger_choices(meeting) -> list[SelectChoice]:
+    return [SelectChoice(0, "Not linked yet")] + [
+        SelectChoice(d.id, f"Danger statement {i}") for i, d in enumerate(meeting.danger_statements, 1)]
 
 
 def _meeting_form(case, meeting=None) -> f.MeetingForm:
     form = f.MeetingForm(obj=meeting)
     staff = _staff_choices(case.team_id)
     form.facilitator_id.choices = staff
-    form.presenter_id.choices = [(0, "No presenter yet"), *staff]
+    form.presenter_id.choices = _staff_choices(case.team_id, "No presenter yet")
     form.participant_ids.choices = staff
     if meeting is not None and request.method == "GET":
         form.kind.data = meeting.kind.value
@@ -63,10 +70,9 @@ def editor_page(meeting, status: int = 200, **forms):
     score_form = forms.get("score_form") or f.ScoreForm()
     score_form.user_id.choices = staff
     action_form = forms.get("action_form") or f.ActionForm()
-    action_form.owner_id.choices = [(0, "Someone outside the team"), *staff]
+    action_form.owner_id.choices = _staff_choices(meeting.case.team_id, "Someone outside the team")
     goal_form = forms.get("goal_form") or f.SafetyGoalForm()
-    goal_form.danger_statement_id.choices = [(0, "Not linked yet")] + [
-        (d.id, f"Danger statement {i}") for i, d in enumerate(meeting.danger_statements, 1)]
+    goal_form.danger_statement_id.choices = _danger_choices(meeting)
     context = dict(
         meeting=meeting, case=meeting.case, sections=list(Section),
         item_form=forms.get("item_form") or f.ItemForm(), failed_section=forms.get("failed_section"),
@@ -253,7 +259,7 @@ def save_safety_goal(meeting_id: int, goal_id: int | None):
     meeting = get_meeting_for(current_user, meeting_id)
     goal = goal_id and db.first_or_404(db.select(SafetyGoal).filter_by(id=goal_id, meeting_id=meeting.id))
     form = f.SafetyGoalForm()
-    form.danger_statement_id.choices = [(0, "")] + [(d.id, "") for d in meeting.danger_statements]
+    form.danger_statement_id.choices = _danger_choices(meeting)
     if form.validate_on_submit():
         linked = next((d for d in meeting.danger_statements if d.id == form.danger_statement_id.data), None)
         parts = {k: getattr(form, k).data or "" for k in ("what_will_happen", "who_will_see", "how_long", "statement")}
@@ -323,7 +329,7 @@ def family_score(meeting_id: int):
 def add_action(meeting_id: int):
     meeting = get_meeting_for(current_user, meeting_id)
     form = f.ActionForm()
-    form.owner_id.choices = [(0, ""), *_staff_choices(meeting.case.team_id)]
+    form.owner_id.choices = _staff_choices(meeting.case.team_id, "Someone outside the team")
     if not form.validate_on_submit():
         return editor_page(meeting, 400, action_form=form)
     owner = db.session.get(User, form.owner_id.data) if form.owner_id.data else None

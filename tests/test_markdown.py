@@ -1,0 +1,58 @@
+from html.parser import HTMLParser
+
+import pytest
+
+from supervision.markdown import ALLOWED_TAGS, render_markdown
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "[click](javascript:alert(1))",
+    "[data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    '<svg onload="alert(1)"><circle/></svg>',
+    '<a href="http://x" onclick="alert(1)">x</a>',
+    "<iframe src='https://example.test'></iframe>",
+    "<b onmouseover=alert(1)>broken <i>tags",
+    '<<script>script>alert(1)<</script>/script>',
+    "![img](javascript:alert(1))",
+]
+
+
+class _Elements(HTMLParser):
+    """The real elements and attributes of an HTML fragment (escaped text is not an element)."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.found: list[tuple[str, dict]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.found.append((tag, dict(attrs)))
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_markdown_is_inert(text):
+    elements = _Elements(str(render_markdown(text))).found
+    for tag, attrs in elements:
+        assert tag in ALLOWED_TAGS, tag
+        assert not [name for name in attrs if name.startswith("on")], attrs
+        if "href" in attrs:
+            assert attrs["href"].split(":")[0] in ("http", "https", "mailto"), attrs
+
+
+def test_markdown_formats_and_links_get_safe_rel():
+    html = str(render_markdown("**Mum** took _the children_ to [school](https://school.example/)\n\n- one\n- two"))
+    assert "<strong>Mum</strong>" in html
+    assert "<em>the children</em>" in html
+    assert '<a href="https://school.example/" rel="noopener nofollow">school</a>' in html
+    assert "<ul>" in html and "<li>one</li>" in html
+
+
+def test_raw_html_is_shown_as_text_not_dropped():
+    html = str(render_markdown("Dad said <b>never</b> again"))
+    assert "&lt;b&gt;never&lt;/b&gt;" in html
+
+
+def test_bare_urls_become_safe_links():
+    html = str(render_markdown("See https://www.gov.uk/guidance"))
+    assert 'rel="noopener nofollow"' in html

@@ -1,0 +1,240 @@
+from datetime import date, timedelta
+
+import pytest
+
+from supervision.models import Action, ActionStatus, MapItem, MeetingStatus, Section
+from supervision.services import meetings as ops
+from supervision.services.errors import EditConflict, RecordAgreed
+
+
+@pytest.fixture()
+def manager_client(login_as, team_setup):
+    return login_as(team_setup["manager"])
+
+
+def url(meeting, path=""):
+    return f"/sessions/{meeting.id}{path}"
+
+
+def test_create_a_session_from_the_case(manager_client, team_setup, db):
+    case, manager, worker = team_setup["case"], team_setup["manager"], team_setup["worker"]
+    response = manager_client.post(f"/cases/{case.id}/sessions/new", data={
+        "kind": "cmr", "scheduled_at": "2026-12-01T10:00", "facilitator_id": manager.id,
+        "presenter_id": worker.id, "participant_ids": [manager.id, worker.id]})
+    assert response.status_code == 302
+    page = manager_client.get(response.location).data.decode()
+    assert "Case management review" in page and "Tuesday 01 December 2026" in page
+
+
+def test_bad_session_form_keeps_input_and_says_why(manager_client, team_setup):
+    case = team_setup["case"]
+    response = manager_client.post(f"/cases/{case.id}/sessions/new", data={
+        "kind": "cmr", "scheduled_at": "not a date", "facilitator_id": team_setup["manager"].id})
+    assert response.status_code == 400
+    assert b"Not a valid datetime value" in response.data or b"Give the date and time" in response.data
+
+
+@pytest.mark.parametrize("section", list(Section))
+def test_every_section_takes_items(manager_client, team_setup, section):
+    meeting = team_setup["meeting"]
+    text = f"An item for {section.label}"
+    response = manager_client.post(url(meeting, f"/sections/{section.value}/items"), data={"text": text})
+    assert response.status_code == 302
+    assert text.encode() in manager_client.get(url(meeting)).data
+
+
+def test_empty_item_is_refused_next_to_the_box(manager_client, team_setup):
+    response = manager_client.post(url(team_setup["meeting"], "/sections/worries/items"), data={"text": "  "})
+    assert response.status_code == 400
+    assert b"Write something before saving." in response.data
+
+
+def test_unknown_section_is_404(manager_client, team_setup):
+    assert manager_client.post(url(team_setup["meeting"], "/sections/nonsense/items"),
+                               data={"text": "x"}).status_code == 404
+
+
+def test_items_keep_their_order_and_can_be_reordered_edited_and_removed(manager_client, team_setup, db):
+    meeting = team_setup["meeting"]
+    for text in ("first", "second", "third"):
+        manager_client.post(url(meeting, "/sections/hypotheses/items"), data={"text": text})
+    db.session.expire_all()
+    items = meeting.items_in(Section.HYPOTHESES)
+    assert [i.text for i in items] == ["first", "second", "third"]
+    manager_client.post(url(meeting, f"/items/{items[2].id}/move"), data={"direction": "up"})
+    manager_client.post(url(meeting, f"/items/{items[0].id}/remove"))
+    manager_client.post(url(meeting, f"/items/{items[1].id}"), data={"text": "second, edited", "version": "1"})
+    db.session.expire_all()
+    assert [i.text for i in meeting.items_in(Section.HYPOTHESES)] == ["third", "second, edited"]
+
+
+def test_a_stale_edit_does_not_overwrite_and_shows_both_texts(manager_client, team_setup, db):
+    meeting = team_setup["meeting"]
+    manager_client.post(url(meeting, "/sections/worries/items"), data={"text": "original"})
+    item = db.session.scalar(db.select(MapItem).filter_by(meeting_id=meeting.id))
+    assert manager_client.post(url(meeting, f"/items/{item.id}"), data={"text": "first save", "version": "1"}
+                               ).status_code == 302
+    response = manager_client.post(url(meeting, f"/items/{item.id}"), data={"text": "second save", "version": "1"})
+    assert response.status_code == 409
+    page = response.data.decode()
+    assert "first save" in page and "second save" in page
+    db.session.refresh(item)
+    assert item.text == "first save"
+
+
+def test_danger_statement_is_composed_from_its_parts(manager_client, team_setup, db):
+    meeting = team_setup["meeting"]
+    manager_client.post(url(meeting, "/danger-statements"), data={
+        "who_is_worried": "Children's services are worried that",
+        "behaviour": "when Dad drinks he shouts at Mum",
+        "impact": "and Jayden (4) sees this and is frightened",
+        "if_nothing_changes": "Jayden could be hurt."})
+    db.session.refresh(meeting)
+    assert meeting.danger_statements[0].statement == (
+        "Children's services are worried that when Dad drinks he shouts at Mum and Jayden (4) sees this and "
+        "is frightened. If nothing changes, Jayden could be hurt.")
+
+
+def test_compose_danger_statement():
+    text = ops.compose_danger_statement("The school is worried that", "when Mum is drunk she leaves Tia alone",
+                                        "and Tia (3) could be hurt", "She could be badly injured.")
+    assert text == ("The school is worried that when Mum is drunk she leaves Tia alone and Tia (3) could be hurt. "
+                    "If nothing changes, she could be badly injured.")
+
+
+def test_written_statement_wins_over_the_parts(manager_client, team_setup, db):
+    meeting = team_setup["meeting"]
+    manager_client.post(url(meeting, "/danger-statements"), data={"behaviour": "x", "statement": "My own words."})
+    db.session.refresh(meeting)
+    assert meeting.danger_statements[0].statement == "My own words."
+
+
+def test_empty_danger_statement_is_refused(manager_client, team_setup):
+    response = manager_client.post(url(team_setup["meeting"], "/danger-statements"), data={})
+    assert response.status_code == 400
+    assert b"Write the danger statement" in response.data
+
+
+def test_safety_goal_answers_a_danger_statement(manager_client, team_setup, db):
+    meeting = team_setup["meeting"]
+    manager_client.post(url(meeting, "/danger-statements"), data={"statement": "Worried."})
+    db.session.refresh(meeting)
+    danger = meeting.danger_statements[0]
+    manager_client.post(url(meeting, "/safety-goals"), data={
+        "danger_statement_id": danger.id, "what_will_happen": "Mum will keep Tia with a sober adult",
+        "who_will_see": "and the school will see it", "how_long": "for six months"})
+    db.session.refresh(meeting)
+    goal = meeting.safety_goals[0]
+    assert goal.danger_statement_id == danger.id
+    assert goal.statement == "Mum will keep Tia with a sober adult and the school will see it for six months."
+
+
+def test_scaling_scores_summary_and_range_checks(manager_client, team_setup, db):
+    meeting, manager, worker = team_setup["meeting"], team_setup["manager"], team_setup["worker"]
+    manager_client.post(url(meeting, "/scores"), data={"user_id": manager.id, "score": "3", "reason": "Drinking"})
+    manager_client.post(url(meeting, "/scores"), data={"user_id": worker.id, "score": "7", "reason": "Grandma"})
+    response = manager_client.post(url(meeting, "/scores"), data={"user_id": worker.id, "score": "11"})
+    assert response.status_code == 400 and b"whole number from 0 to 10" in response.data
+    db.session.refresh(meeting)
+    summary = ops.summarise(meeting.scores)
+    assert (summary.count, summary.median, summary.spread) == (2, 5, 4)
+    manager_client.post(url(meeting, "/scores"), data={"user_id": worker.id, "skip": "y"})
+    db.session.refresh(meeting)
+    assert ops.summarise(meeting.scores).skipped == 1
+
+
+def test_family_score(manager_client, team_setup, db):
+    meeting = team_setup["meeting"]
+    assert manager_client.post(url(meeting, "/family-score"), data={"family_score": "-1"}).status_code == 400
+    manager_client.post(url(meeting, "/family-score"), data={"family_score": "6", "family_score_note": "Mum"})
+    db.session.refresh(meeting)
+    assert meeting.family_score == 6
+
+
+def test_actions_need_an_owner(manager_client, team_setup, db):
+    meeting = team_setup["meeting"]
+    response = manager_client.post(url(meeting, "/actions"), data={"description": "Visit", "owner_id": "0"})
+    assert response.status_code == 400 and b"name the person" in response.data
+    manager_client.post(url(meeting, "/actions"), data={"description": "Ring the GP", "owner_id": "0",
+                                                        "owner_name": "Health visitor", "due_on": "2026-12-01"})
+    action = db.session.scalar(db.select(Action).filter_by(meeting_id=meeting.id))
+    assert action.owner_label == "Health visitor" and action.due_on == date(2026, 12, 1)
+
+
+def test_agree_makes_the_record_read_only_and_amendments_keep_the_original(manager_client, team_setup, db):
+    meeting = team_setup["meeting"]
+    manager_client.post(url(meeting, "/sections/past_harm/items"), data={"text": "Bruise, 3 March"})
+    assert manager_client.post(url(meeting, "/agree")).status_code == 302
+    db.session.refresh(meeting)
+    assert meeting.status is MeetingStatus.AGREED and meeting.agreed_by_id == team_setup["manager"].id
+    assert meeting.genogram_snapshot == meeting.case.genogram_json
+    assert manager_client.get(url(meeting)).status_code == 302  # the editor sends you to the record
+    manager_client.post(url(meeting, "/sections/past_harm/items"), data={"text": "late addition"})
+    db.session.refresh(meeting)
+    assert [i.text for i in meeting.items] == ["Bruise, 3 March"]
+    response = manager_client.post(url(meeting, "/amendments"), data={"reason": "", "text": "x"})
+    assert response.status_code == 400 and b"Say why" in response.data
+    manager_client.post(url(meeting, "/amendments"), data={"reason": "Date was wrong", "text": "It was 4 March"})
+    page = manager_client.get(url(meeting, "/record")).data.decode()
+    assert "Bruise, 3 March" in page and "It was 4 March" in page and "Date was wrong" in page
+
+
+def test_only_managers_agree(login_as, team_setup):
+    client = login_as(team_setup["worker"])
+    assert client.post(url(team_setup["meeting"], "/agree")).status_code == 403
+
+
+def test_service_refuses_changes_to_an_agreed_record(team_setup, db):
+    meeting = team_setup["meeting"]
+    ops.agree(meeting, team_setup["manager"])
+    with pytest.raises(RecordAgreed):
+        ops.add_item(meeting, Section.WORRIES, "x", team_setup["manager"])
+
+
+def test_edit_conflict_in_the_service(team_setup, db):
+    item = ops.add_item(team_setup["meeting"], Section.WORRIES, "a", team_setup["manager"])
+    db.session.commit()
+    ops.edit_item(item, "b", expected_version=1)
+    with pytest.raises(EditConflict) as caught:
+        ops.edit_item(item, "c", expected_version=1)
+    assert caught.value.current_text == "b"
+
+
+def test_previous_open_actions_are_reviewed_in_the_next_session(manager_client, team_setup, make_meeting, db):
+    first = team_setup["meeting"]
+    manager_client.post(url(first, "/actions"), data={"description": "Do A", "owner_id": team_setup["worker"].id,
+                                                      "due_on": (date.today() - timedelta(days=3)).isoformat()})
+    manager_client.post(url(first, "/actions"), data={"description": "Do B", "owner_id": team_setup["worker"].id})
+    manager_client.post(url(first, "/agree"))
+    second = make_meeting(team_setup["case"], team_setup["manager"], days_from_now=14)
+    page = manager_client.get(url(second)).data.decode()
+    assert "Do A" in page and "Do B" in page
+    a, b = sorted(first.actions, key=lambda x: x.description)
+    manager_client.post(url(second, "/reviews"), data={"action_id": a.id, "outcome": "done", "note": "Done well"})
+    response = manager_client.post(url(second, "/reviews"), data={"action_id": b.id, "outcome": "dropped"})
+    assert response.status_code == 400 and b"Say why" in response.data
+    manager_client.post(url(second, "/reviews"), data={"action_id": b.id, "outcome": "carried_forward"})
+    db.session.expire_all()
+    assert a.status is ActionStatus.DONE
+    assert [x.description for x in second.actions] == ["Do B"]
+    assert "Carried forward" in manager_client.get(url(second, "/record")).data.decode()
+
+
+def test_record_plain_text_and_print_view(manager_client, team_setup):
+    meeting = team_setup["meeting"]
+    manager_client.post(url(meeting, "/sections/strengths/items"), data={"text": "Mum **always** walks to school"})
+    page = manager_client.get(url(meeting, "/record")).data.decode()
+    assert "What's working well?" in page and "<strong>always</strong>" in page
+    text = manager_client.get(url(meeting, "/record.txt"))
+    assert text.mimetype == "text/plain"
+    assert "EXISTING STRENGTHS\n- Mum **always** walks to school" in text.data.decode()
+
+
+def test_another_teams_session_is_404_everywhere(login_as, team_setup, make_meeting):
+    other = make_meeting(team_setup["other_case"], team_setup["outsider"])
+    client = login_as(team_setup["manager"])
+    for path in ("", "/record", "/record.txt"):
+        assert client.get(url(other, path)).status_code == 404
+    for path in ("/sections/worries/items", "/agree", "/actions", "/scores", "/amendments", "/details",
+                 "/danger-statements", "/safety-goals", "/reviews", "/start", "/family-score"):
+        assert client.post(url(other, path), data={"text": "x"}).status_code == 404, path
