@@ -85,10 +85,10 @@ def test_a_stale_edit_does_not_overwrite_and_shows_both_texts(manager_client, te
 def test_danger_statement_is_composed_from_its_parts(manager_client, team_setup, db):
     meeting = team_setup["meeting"]
     manager_client.post(url(meeting, "/danger-statements"), data={
-        "who_is_worried": "Children's services are worried that",
-        "behaviour": "when Dad drinks he shouts at Mum",
-        "impact": "and Jayden (4) sees this and is frightened",
-        "if_nothing_changes": "Jayden could be hurt."})
+        "danger-who_is_worried": "Children's services are worried that",
+        "danger-behaviour": "when Dad drinks he shouts at Mum",
+        "danger-impact": "and Jayden (4) sees this and is frightened",
+        "danger-if_nothing_changes": "Jayden could be hurt."})
     db.session.refresh(meeting)
     assert meeting.danger_statements[0].statement == (
         "Children's services are worried that when Dad drinks he shouts at Mum and Jayden (4) sees this and "
@@ -104,7 +104,7 @@ def test_compose_danger_statement():
 
 def test_written_statement_wins_over_the_parts(manager_client, team_setup, db):
     meeting = team_setup["meeting"]
-    manager_client.post(url(meeting, "/danger-statements"), data={"behaviour": "x", "statement": "My own words."})
+    manager_client.post(url(meeting, "/danger-statements"), data={"danger-behaviour": "x", "danger-statement": "My own words."})
     db.session.refresh(meeting)
     assert meeting.danger_statements[0].statement == "My own words."
 
@@ -117,12 +117,12 @@ def test_empty_danger_statement_is_refused(manager_client, team_setup):
 
 def test_safety_goal_answers_a_danger_statement(manager_client, team_setup, db):
     meeting = team_setup["meeting"]
-    manager_client.post(url(meeting, "/danger-statements"), data={"statement": "Worried."})
+    manager_client.post(url(meeting, "/danger-statements"), data={"danger-statement": "Worried."})
     db.session.refresh(meeting)
     danger = meeting.danger_statements[0]
     manager_client.post(url(meeting, "/safety-goals"), data={
-        "danger_statement_id": danger.id, "what_will_happen": "Mum will keep Tia with a sober adult",
-        "who_will_see": "and the school will see it", "how_long": "for six months"})
+        "goal-danger_statement_id": danger.id, "goal-what_will_happen": "Mum will keep Tia with a sober adult",
+        "goal-who_will_see": "and the school will see it", "goal-how_long": "for six months"})
     db.session.refresh(meeting)
     goal = meeting.safety_goals[0]
     assert goal.danger_statement_id == danger.id
@@ -131,32 +131,32 @@ def test_safety_goal_answers_a_danger_statement(manager_client, team_setup, db):
 
 def test_scaling_scores_summary_and_range_checks(manager_client, team_setup, db):
     meeting, manager, worker = team_setup["meeting"], team_setup["manager"], team_setup["worker"]
-    manager_client.post(url(meeting, "/scores"), data={"user_id": manager.id, "score": "3", "reason": "Drinking"})
-    manager_client.post(url(meeting, "/scores"), data={"user_id": worker.id, "score": "7", "reason": "Grandma"})
-    response = manager_client.post(url(meeting, "/scores"), data={"user_id": worker.id, "score": "11"})
+    manager_client.post(url(meeting, "/scores"), data={"score-user_id": manager.id, "score-score": "3", "score-reason": "Drinking"})
+    manager_client.post(url(meeting, "/scores"), data={"score-user_id": worker.id, "score-score": "7", "score-reason": "Grandma"})
+    response = manager_client.post(url(meeting, "/scores"), data={"score-user_id": worker.id, "score-score": "11"})
     assert response.status_code == 400 and b"whole number from 0 to 10" in response.data
     db.session.refresh(meeting)
     summary = ops.summarise(meeting.scores)
     assert (summary.count, summary.median, summary.spread) == (2, 5, 4)
-    manager_client.post(url(meeting, "/scores"), data={"user_id": worker.id, "skip": "y"})
+    manager_client.post(url(meeting, "/scores"), data={"score-user_id": worker.id, "score-skip": "y"})
     db.session.refresh(meeting)
     assert ops.summarise(meeting.scores).skipped == 1
 
 
 def test_family_score(manager_client, team_setup, db):
     meeting = team_setup["meeting"]
-    assert manager_client.post(url(meeting, "/family-score"), data={"family_score": "-1"}).status_code == 400
-    manager_client.post(url(meeting, "/family-score"), data={"family_score": "6", "family_score_note": "Mum"})
+    assert manager_client.post(url(meeting, "/family-score"), data={"family-family_score": "-1"}).status_code == 400
+    manager_client.post(url(meeting, "/family-score"), data={"family-family_score": "6", "family-family_score_note": "Mum"})
     db.session.refresh(meeting)
     assert meeting.family_score == 6
 
 
 def test_actions_need_an_owner(manager_client, team_setup, db):
     meeting = team_setup["meeting"]
-    response = manager_client.post(url(meeting, "/actions"), data={"description": "Visit", "owner_id": "0"})
+    response = manager_client.post(url(meeting, "/actions"), data={"action-description": "Visit", "action-owner_id": "0"})
     assert response.status_code == 400 and b"name the person" in response.data
-    manager_client.post(url(meeting, "/actions"), data={"description": "Ring the GP", "owner_id": "0",
-                                                        "owner_name": "Health visitor", "due_on": "2026-12-01"})
+    manager_client.post(url(meeting, "/actions"), data={"action-description": "Ring the GP", "action-owner_id": "0",
+                                                        "action-owner_name": "Health visitor", "action-due_on": "2026-12-01"})
     action = db.session.scalar(db.select(Action).filter_by(meeting_id=meeting.id))
     assert action.owner_label == "Health visitor" and action.due_on == date(2026, 12, 1)
 
@@ -172,9 +172,9 @@ def test_agree_makes_the_record_read_only_and_amendments_keep_the_original(manag
     manager_client.post(url(meeting, "/sections/past_harm/items"), data={"text": "late addition"})
     db.session.refresh(meeting)
     assert [i.text for i in meeting.items] == ["Bruise, 3 March"]
-    response = manager_client.post(url(meeting, "/amendments"), data={"reason": "", "text": "x"})
+    response = manager_client.post(url(meeting, "/amendments"), data={"amend-reason": "", "amend-text": "x"})
     assert response.status_code == 400 and b"Say why" in response.data
-    manager_client.post(url(meeting, "/amendments"), data={"reason": "Date was wrong", "text": "It was 4 March"})
+    manager_client.post(url(meeting, "/amendments"), data={"amend-reason": "Date was wrong", "amend-text": "It was 4 March"})
     page = manager_client.get(url(meeting, "/record")).data.decode()
     assert "Bruise, 3 March" in page and "It was 4 March" in page and "Date was wrong" in page
 
@@ -202,18 +202,18 @@ def test_edit_conflict_in_the_service(team_setup, db):
 
 def test_previous_open_actions_are_reviewed_in_the_next_session(manager_client, team_setup, make_meeting, db):
     first = team_setup["meeting"]
-    manager_client.post(url(first, "/actions"), data={"description": "Do A", "owner_id": team_setup["worker"].id,
-                                                      "due_on": (date.today() - timedelta(days=3)).isoformat()})
-    manager_client.post(url(first, "/actions"), data={"description": "Do B", "owner_id": team_setup["worker"].id})
+    manager_client.post(url(first, "/actions"), data={"action-description": "Do A", "action-owner_id": team_setup["worker"].id,
+                                                      "action-due_on": (date.today() - timedelta(days=3)).isoformat()})
+    manager_client.post(url(first, "/actions"), data={"action-description": "Do B", "action-owner_id": team_setup["worker"].id})
     manager_client.post(url(first, "/agree"))
     second = make_meeting(team_setup["case"], team_setup["manager"], days_from_now=14)
     page = manager_client.get(url(second)).data.decode()
     assert "Do A" in page and "Do B" in page
     a, b = sorted(first.actions, key=lambda x: x.description)
-    manager_client.post(url(second, "/reviews"), data={"action_id": a.id, "outcome": "done", "note": "Done well"})
-    response = manager_client.post(url(second, "/reviews"), data={"action_id": b.id, "outcome": "dropped"})
+    manager_client.post(url(second, "/reviews"), data={"review-action_id": a.id, "review-outcome": "done", "review-note": "Done well"})
+    response = manager_client.post(url(second, "/reviews"), data={"review-action_id": b.id, "review-outcome": "dropped"})
     assert response.status_code == 400 and b"Say why" in response.data
-    manager_client.post(url(second, "/reviews"), data={"action_id": b.id, "outcome": "carried_forward"})
+    manager_client.post(url(second, "/reviews"), data={"review-action_id": b.id, "review-outcome": "carried_forward"})
     db.session.expire_all()
     assert a.status is ActionStatus.DONE
     assert [x.description for x in second.actions] == ["Do B"]

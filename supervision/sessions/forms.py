@@ -21,6 +21,16 @@ SHORT = 1_000
 OUT_OF_RANGE = "Give a whole number from 0 to 10."
 
 
+class EditorForm(FlaskForm):
+    """A form on the session editor page: its prefix keeps field ids unique among the page's forms."""
+
+    prefix_name = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", self.prefix_name)
+        super().__init__(*args, **kwargs)
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -44,7 +54,8 @@ class ItemForm(FlaskForm):
     version = HiddenField(default="1")
 
 
-class DangerStatementForm(FlaskForm):
+class DangerStatementForm(EditorForm):
+    prefix_name = "danger"
     who_is_worried = StringField("Who is worried", validators=[Length(max=SHORT)],
                                  description="e.g. Children's services and the school are worried that")
     behaviour = TextAreaField("What the adult does", validators=[Length(max=SHORT)],
@@ -57,7 +68,8 @@ class DangerStatementForm(FlaskForm):
     version = HiddenField(default="1")
 
 
-class SafetyGoalForm(FlaskForm):
+class SafetyGoalForm(EditorForm):
+    prefix_name = "goal"
     danger_statement_id = SelectField("Answers the danger statement", coerce=int, validators=[Optional()])
     what_will_happen = TextAreaField("What the parents and network will do", validators=[Length(max=SHORT)])
     who_will_see = StringField("Who needs to see it", validators=[Length(max=SHORT)])
@@ -67,7 +79,8 @@ class SafetyGoalForm(FlaskForm):
     version = HiddenField(default="1")
 
 
-class ScoreForm(FlaskForm):
+class ScoreForm(EditorForm):
+    prefix_name = "score"
     user_id = SelectField("Participant", coerce=int, validators=[InputRequired()])
     score = IntegerField("Score (0 to 10)", validators=[Optional(), NumberRange(0, 10, OUT_OF_RANGE)])
     skip = BooleanField("Skip: this participant does not scale")
@@ -78,13 +91,15 @@ class ScoreForm(FlaskForm):
             raise ValidationError("Give a score from 0 to 10, or tick skip.")
 
 
-class FamilyScoreForm(FlaskForm):
+class FamilyScoreForm(EditorForm):
+    prefix_name = "family"
     family_score = IntegerField("The family's own score (0 to 10)",
                                 validators=[InputRequired(OUT_OF_RANGE), NumberRange(0, 10, OUT_OF_RANGE)])
     family_score_note = TextAreaField("Who in the family said it, and why", validators=[Length(max=SHORT)])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(EditorForm):
+    prefix_name = "action"
     description = TextAreaField("What will be done", validators=[DataRequired("Say what will be done."),
                                                                  Length(max=SHORT)])
     owner_id = SelectField("Who (staff)", coerce=int, validators=[Optional()])
@@ -97,14 +112,16 @@ class ActionForm(FlaskForm):
             raise ValidationError("Choose a member of staff or name the person who will do it.")
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(EditorForm):
+    prefix_name = "review"
     action_id = HiddenField(validators=[DataRequired()])
     outcome = RadioField("What happened", choices=ReviewOutcome.choices(),
                          validators=[InputRequired("Choose done, carried forward or dropped.")])
     note = TextAreaField("Note", validators=[Length(max=SHORT)])
 
 
-class AmendmentForm(FlaskForm):
+class AmendmentForm(EditorForm):
+    prefix_name = "amend"
     reason = TextAreaField("Why the record is being amended",
                            validators=[DataRequired("Say why the agreed record is being amended."), Length(max=SHORT)])
     text = TextAreaField("The amendment", validators=[DataRequired("Write the amendment."), Length(max=TEXT)])
