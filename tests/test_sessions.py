@@ -18,9 +18,16 @@ def url(meeting, path=""):
 
 def test_create_a_session_from_the_case(manager_client, team_setup, db):
     case, manager, worker = team_setup["case"], team_setup["manager"], team_setup["worker"]
-    response = manager_client.post(f"/cases/{case.id}/sessions/new", data={
-        "kind": "cmr", "scheduled_at": "2026-12-01T10:00", "facilitator_id": manager.id,
-        "presenter_id": worker.id, "participant_ids": [manager.id, worker.id]})
+    response = manager_client.post(
+        f"/cases/{case.id}/sessions/new",
+        data={
+            "kind": "cmr",
+            "scheduled_at": "2026-12-01T10:00",
+            "facilitator_id": manager.id,
+            "presenter_id": worker.id,
+            "participant_ids": [manager.id, worker.id],
+        },
+    )
     assert response.status_code == 302
     page = manager_client.get(response.location).data.decode()
     assert "Case management review" in page and "Tuesday 01 December 2026" in page
@@ -28,8 +35,10 @@ def test_create_a_session_from_the_case(manager_client, team_setup, db):
 
 def test_bad_session_form_keeps_input_and_says_why(manager_client, team_setup):
     case = team_setup["case"]
-    response = manager_client.post(f"/cases/{case.id}/sessions/new", data={
-        "kind": "cmr", "scheduled_at": "not a date", "facilitator_id": team_setup["manager"].id})
+    response = manager_client.post(
+        f"/cases/{case.id}/sessions/new",
+        data={"kind": "cmr", "scheduled_at": "not a date", "facilitator_id": team_setup["manager"].id},
+    )
     assert response.status_code == 400
     assert b"Not a valid datetime value" in response.data or b"Give the date and time" in response.data
 
@@ -50,8 +59,10 @@ def test_empty_item_is_refused_next_to_the_box(manager_client, team_setup):
 
 
 def test_unknown_section_is_404(manager_client, team_setup):
-    assert manager_client.post(url(team_setup["meeting"], "/sections/nonsense/items"),
-                               data={"text": "x"}).status_code == 404
+    assert (
+        manager_client.post(url(team_setup["meeting"], "/sections/nonsense/items"), data={"text": "x"}).status_code
+        == 404
+    )
 
 
 def test_items_keep_their_order_and_can_be_reordered_edited_and_removed(manager_client, team_setup, db):
@@ -72,8 +83,10 @@ def test_a_stale_edit_does_not_overwrite_and_shows_both_texts(manager_client, te
     meeting = team_setup["meeting"]
     manager_client.post(url(meeting, "/sections/worries/items"), data={"text": "original"})
     item = db.session.scalar(db.select(MapItem).filter_by(meeting_id=meeting.id))
-    assert manager_client.post(url(meeting, f"/items/{item.id}"), data={"text": "first save", "version": "1"}
-                               ).status_code == 302
+    assert (
+        manager_client.post(url(meeting, f"/items/{item.id}"), data={"text": "first save", "version": "1"}).status_code
+        == 302
+    )
     response = manager_client.post(url(meeting, f"/items/{item.id}"), data={"text": "second save", "version": "1"})
     assert response.status_code == 409
     page = response.data.decode()
@@ -84,27 +97,40 @@ def test_a_stale_edit_does_not_overwrite_and_shows_both_texts(manager_client, te
 
 def test_danger_statement_is_composed_from_its_parts(manager_client, team_setup, db):
     meeting = team_setup["meeting"]
-    manager_client.post(url(meeting, "/danger-statements"), data={
-        "danger-who_is_worried": "Children's services are worried that",
-        "danger-behaviour": "when Dad drinks he shouts at Mum",
-        "danger-impact": "and Jayden (4) sees this and is frightened",
-        "danger-if_nothing_changes": "Jayden could be hurt."})
+    manager_client.post(
+        url(meeting, "/danger-statements"),
+        data={
+            "danger-who_is_worried": "Children's services are worried that",
+            "danger-behaviour": "when Dad drinks he shouts at Mum",
+            "danger-impact": "and Jayden (4) sees this and is frightened",
+            "danger-if_nothing_changes": "Jayden could be hurt.",
+        },
+    )
     db.session.refresh(meeting)
     assert meeting.danger_statements[0].statement == (
         "Children's services are worried that when Dad drinks he shouts at Mum and Jayden (4) sees this and "
-        "is frightened. If nothing changes, Jayden could be hurt.")
+        "is frightened. If nothing changes, Jayden could be hurt."
+    )
 
 
 def test_compose_danger_statement():
-    text = ops.compose_danger_statement("The school is worried that", "when Mum is drunk she leaves Tia alone",
-                                        "and Tia (3) could be hurt", "She could be badly injured.")
-    assert text == ("The school is worried that when Mum is drunk she leaves Tia alone and Tia (3) could be hurt. "
-                    "If nothing changes, she could be badly injured.")
+    text = ops.compose_danger_statement(
+        "The school is worried that",
+        "when Mum is drunk she leaves Tia alone",
+        "and Tia (3) could be hurt",
+        "She could be badly injured.",
+    )
+    assert text == (
+        "The school is worried that when Mum is drunk she leaves Tia alone and Tia (3) could be hurt. "
+        "If nothing changes, she could be badly injured."
+    )
 
 
 def test_written_statement_wins_over_the_parts(manager_client, team_setup, db):
     meeting = team_setup["meeting"]
-    manager_client.post(url(meeting, "/danger-statements"), data={"danger-behaviour": "x", "danger-statement": "My own words."})
+    manager_client.post(
+        url(meeting, "/danger-statements"), data={"danger-behaviour": "x", "danger-statement": "My own words."}
+    )
     db.session.refresh(meeting)
     assert meeting.danger_statements[0].statement == "My own words."
 
@@ -120,9 +146,15 @@ def test_safety_goal_answers_a_danger_statement(manager_client, team_setup, db):
     manager_client.post(url(meeting, "/danger-statements"), data={"danger-statement": "Worried."})
     db.session.refresh(meeting)
     danger = meeting.danger_statements[0]
-    manager_client.post(url(meeting, "/safety-goals"), data={
-        "goal-danger_statement_id": danger.id, "goal-what_will_happen": "Mum will keep Tia with a sober adult",
-        "goal-who_will_see": "and the school will see it", "goal-how_long": "for six months"})
+    manager_client.post(
+        url(meeting, "/safety-goals"),
+        data={
+            "goal-danger_statement_id": danger.id,
+            "goal-what_will_happen": "Mum will keep Tia with a sober adult",
+            "goal-who_will_see": "and the school will see it",
+            "goal-how_long": "for six months",
+        },
+    )
     db.session.refresh(meeting)
     goal = meeting.safety_goals[0]
     assert goal.danger_statement_id == danger.id
@@ -131,8 +163,12 @@ def test_safety_goal_answers_a_danger_statement(manager_client, team_setup, db):
 
 def test_scaling_scores_summary_and_range_checks(manager_client, team_setup, db):
     meeting, manager, worker = team_setup["meeting"], team_setup["manager"], team_setup["worker"]
-    manager_client.post(url(meeting, "/scores"), data={"score-user_id": manager.id, "score-score": "3", "score-reason": "Drinking"})
-    manager_client.post(url(meeting, "/scores"), data={"score-user_id": worker.id, "score-score": "7", "score-reason": "Grandma"})
+    manager_client.post(
+        url(meeting, "/scores"), data={"score-user_id": manager.id, "score-score": "3", "score-reason": "Drinking"}
+    )
+    manager_client.post(
+        url(meeting, "/scores"), data={"score-user_id": worker.id, "score-score": "7", "score-reason": "Grandma"}
+    )
     response = manager_client.post(url(meeting, "/scores"), data={"score-user_id": worker.id, "score-score": "11"})
     assert response.status_code == 400 and b"whole number from 0 to 10" in response.data
     db.session.refresh(meeting)
@@ -146,17 +182,28 @@ def test_scaling_scores_summary_and_range_checks(manager_client, team_setup, db)
 def test_family_score(manager_client, team_setup, db):
     meeting = team_setup["meeting"]
     assert manager_client.post(url(meeting, "/family-score"), data={"family-family_score": "-1"}).status_code == 400
-    manager_client.post(url(meeting, "/family-score"), data={"family-family_score": "6", "family-family_score_note": "Mum"})
+    manager_client.post(
+        url(meeting, "/family-score"), data={"family-family_score": "6", "family-family_score_note": "Mum"}
+    )
     db.session.refresh(meeting)
     assert meeting.family_score == 6
 
 
 def test_actions_need_an_owner(manager_client, team_setup, db):
     meeting = team_setup["meeting"]
-    response = manager_client.post(url(meeting, "/actions"), data={"action-description": "Visit", "action-owner_id": "0"})
+    response = manager_client.post(
+        url(meeting, "/actions"), data={"action-description": "Visit", "action-owner_id": "0"}
+    )
     assert response.status_code == 400 and b"name the person" in response.data
-    manager_client.post(url(meeting, "/actions"), data={"action-description": "Ring the GP", "action-owner_id": "0",
-                                                        "action-owner_name": "Health visitor", "action-due_on": "2026-12-01"})
+    manager_client.post(
+        url(meeting, "/actions"),
+        data={
+            "action-description": "Ring the GP",
+            "action-owner_id": "0",
+            "action-owner_name": "Health visitor",
+            "action-due_on": "2026-12-01",
+        },
+    )
     action = db.session.scalar(db.select(Action).filter_by(meeting_id=meeting.id))
     assert action.owner_label == "Health visitor" and action.due_on == date(2026, 12, 1)
 
@@ -174,7 +221,9 @@ def test_agree_makes_the_record_read_only_and_amendments_keep_the_original(manag
     assert [i.text for i in meeting.items] == ["Bruise, 3 March"]
     response = manager_client.post(url(meeting, "/amendments"), data={"amend-reason": "", "amend-text": "x"})
     assert response.status_code == 400 and b"Say why" in response.data
-    manager_client.post(url(meeting, "/amendments"), data={"amend-reason": "Date was wrong", "amend-text": "It was 4 March"})
+    manager_client.post(
+        url(meeting, "/amendments"), data={"amend-reason": "Date was wrong", "amend-text": "It was 4 March"}
+    )
     page = manager_client.get(url(meeting, "/record")).data.decode()
     assert "Bruise, 3 March" in page and "It was 4 March" in page and "Date was wrong" in page
 
@@ -202,16 +251,28 @@ def test_edit_conflict_in_the_service(team_setup, db):
 
 def test_previous_open_actions_are_reviewed_in_the_next_session(manager_client, team_setup, make_meeting, db):
     first = team_setup["meeting"]
-    manager_client.post(url(first, "/actions"), data={"action-description": "Do A", "action-owner_id": team_setup["worker"].id,
-                                                      "action-due_on": (date.today() - timedelta(days=3)).isoformat()})
-    manager_client.post(url(first, "/actions"), data={"action-description": "Do B", "action-owner_id": team_setup["worker"].id})
+    manager_client.post(
+        url(first, "/actions"),
+        data={
+            "action-description": "Do A",
+            "action-owner_id": team_setup["worker"].id,
+            "action-due_on": (date.today() - timedelta(days=3)).isoformat(),
+        },
+    )
+    manager_client.post(
+        url(first, "/actions"), data={"action-description": "Do B", "action-owner_id": team_setup["worker"].id}
+    )
     manager_client.post(url(first, "/agree"))
     second = make_meeting(team_setup["case"], team_setup["manager"], days_from_now=14)
     page = manager_client.get(url(second)).data.decode()
     assert "Do A" in page and "Do B" in page
     a, b = sorted(first.actions, key=lambda x: x.description)
-    manager_client.post(url(second, "/reviews"), data={"review-action_id": a.id, "review-outcome": "done", "review-note": "Done well"})
-    response = manager_client.post(url(second, "/reviews"), data={"review-action_id": b.id, "review-outcome": "dropped"})
+    manager_client.post(
+        url(second, "/reviews"), data={"review-action_id": a.id, "review-outcome": "done", "review-note": "Done well"}
+    )
+    response = manager_client.post(
+        url(second, "/reviews"), data={"review-action_id": b.id, "review-outcome": "dropped"}
+    )
     assert response.status_code == 400 and b"Say why" in response.data
     manager_client.post(url(second, "/reviews"), data={"review-action_id": b.id, "review-outcome": "carried_forward"})
     db.session.expire_all()
@@ -235,6 +296,17 @@ def test_another_teams_session_is_404_everywhere(login_as, team_setup, make_meet
     client = login_as(team_setup["manager"])
     for path in ("", "/record", "/record.txt"):
         assert client.get(url(other, path)).status_code == 404
-    for path in ("/sections/worries/items", "/agree", "/actions", "/scores", "/amendments", "/details",
-                 "/danger-statements", "/safety-goals", "/reviews", "/start", "/family-score"):
+    for path in (
+        "/sections/worries/items",
+        "/agree",
+        "/actions",
+        "/scores",
+        "/amendments",
+        "/details",
+        "/danger-statements",
+        "/safety-goals",
+        "/reviews",
+        "/start",
+        "/family-score",
+    ):
         assert client.post(url(other, path), data={"text": "x"}).status_code == 404, path

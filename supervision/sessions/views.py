@@ -34,6 +34,14 @@ def _staff_choices(team_id: int, blank: str | None = None) -> list[SelectChoice]
     return [SelectChoice(0, blank), *choices] if blank else choices
 
 
+def _scorer_choices(meeting) -> list[SelectChoice]:
+    """Who may be scored: the session's participants, else the whole team."""
+    people = {u.id: u for u in [meeting.facilitator, *meeting.participants]}
+    if len(people) < 2:
+        return _staff_choices(meeting.case.team_id)
+    return [SelectChoice(u.id, u.name) for u in sorted(people.values(), key=lambda u: u.name)]
+
+
 def _danger_choices(meeting) -> list[SelectChoice]:
     return [SelectChoice(0, "Not linked yet")] + [
         SelectChoice(d.id, f"Danger statement {i}") for i, d in enumerate(meeting.danger_statements, 1)]
@@ -66,9 +74,8 @@ def _meeting_fields(form: f.MeetingForm) -> dict:
 
 def editor_page(meeting, status: int = 200, **forms):
     """The editor with fresh forms, except those given (kept with their text and errors)."""
-    staff = _staff_choices(meeting.case.team_id)
     score_form = forms.get("score_form") or f.ScoreForm()
-    score_form.user_id.choices = staff
+    score_form.user_id.choices = _scorer_choices(meeting)
     action_form = forms.get("action_form") or f.ActionForm()
     action_form.owner_id.choices = _staff_choices(meeting.case.team_id, "Someone outside the team")
     goal_form = forms.get("goal_form") or f.SafetyGoalForm()
@@ -295,7 +302,7 @@ def remove_statement(meeting_id: int, kind: str, record_id: int):
 def record_score(meeting_id: int):
     meeting = get_meeting_for(current_user, meeting_id)
     form = f.ScoreForm()
-    form.user_id.choices = _staff_choices(meeting.case.team_id)
+    form.user_id.choices = _scorer_choices(meeting)
     if not form.validate_on_submit():
         return editor_page(meeting, 400, score_form=form)
     person = db.session.get(User, form.user_id.data)

@@ -29,7 +29,7 @@ def test_a_manager_runs_a_session_through_every_section(new_page, team_setup, db
     expect(page.locator("#danger-statements .items")).to_contain_text("If nothing changes, they could be hurt.")
 
     page.get_by_label("Answers the danger statement").select_option(label="Danger statement 1")
-    page.get_by_label("What the parents and network will do").fill("Mum and Dad will keep the children with a sober adult")
+    page.get_by_label("What the parents and network will do").fill("Mum and Dad will keep them with a sober adult")
     page.get_by_label("Who needs to see it").fill("and Grandma will check")
     page.get_by_label("For how long").fill("for six months")
     page.get_by_role("button", name="Add safety goal").click()
