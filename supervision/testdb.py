@@ -13,11 +13,18 @@ import psycopg
 from psycopg import sql
 
 
-def ensure_database(url: str) -> bool:
+def _server(url: str) -> tuple[dict, str]:
+    """Connection settings for the server's maintenance database, and the named database."""
     conninfo = psycopg.conninfo.conninfo_to_dict(url.replace("postgresql+psycopg://", "postgresql://"))
     name = conninfo.pop("dbname", "supervision_test")
+    return {**conninfo, "dbname": "postgres", "autocommit": True, "connect_timeout": 3}, name
+
+
+def ensure_database(url: str) -> bool:
+    """Create the database named in `url` unless it exists; False when no server answers."""
+    settings, name = _server(url)
     try:
-        with psycopg.connect(**conninfo, dbname="postgres", autocommit=True, connect_timeout=3) as conn:
+        with psycopg.connect(**settings) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
             if not exists:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -25,6 +32,13 @@ def ensure_database(url: str) -> bool:
         print(f"PostgreSQL did not answer: {error}".strip(), file=sys.stderr)
         return False
     return True
+
+
+def drop_database(url: str) -> None:
+    """Drop the database named in `url` if it exists (a test run's own database)."""
+    settings, name = _server(url)
+    with psycopg.connect(**settings) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 if __name__ == "__main__":

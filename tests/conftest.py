@@ -19,34 +19,45 @@ from supervision.config import Config
 from supervision.extensions import db as _db
 from supervision.identity import hash_password
 from supervision.models import Case, Child, LegalStatus, Meeting, MeetingKind, Role, Team, User
+from supervision.models.audit import APPEND_ONLY_TABLES
+from supervision.testdb import drop_database, ensure_database
 
 PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = hash_password(PASSWORD)  # hashed once: argon2 is slow on purpose
 _counter = itertools.count(1)
 
 
-def _database_url(tmp_path_factory) -> str:
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        return Config.normalise_db_url(url)
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """A database of this run's own: a temp SQLite file, or a fresh PostgreSQL database
+    named after TEST_DATABASE_URL's plus this process id (so runs side by side never collide)."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+        return
+    url = sa.engine.make_url(Config.normalise_db_url(base))
+    url = url.set(database=f"{url.database}_{os.getpid()}")
+    rendered = url.render_as_string(hide_password=False)
+    drop_database(rendered)
+    assert ensure_database(rendered), "PostgreSQL did not answer"
+    yield rendered
+    drop_database(rendered)
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory):
+def app(database_url):
     app = create_app({
         "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
+        "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "SECRET_KEY": "test-secret-key",
         "DEMO_MODE": True,
     })
     with app.app_context():
-        if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-            with _db.engine.begin() as conn:  # a clean PostgreSQL schema for every run
-                conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         upgrade()
     yield app
+    with app.app_context():
+        _db.engine.dispose()  # let the database be dropped
 
 
 @pytest.fixture()
@@ -58,7 +69,24 @@ def db(app):
         _db.session.remove()
         with _db.engine.begin() as conn:
             for table in reversed(_db.metadata.sorted_tables):
-                conn.execute(table.delete())
+                if table.name in APPEND_ONLY_TABLES:
+                    _clear_append_only(conn, table.name)
+                else:
+                    conn.execute(table.delete())
+
+
+def _clear_append_only(conn, name: str) -> None:
+    """Tests only: the audit log refuses DELETE by trigger, so lift the trigger, empty, restore it."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text(f"TRUNCATE {name}"))  # row triggers do not fire on TRUNCATE
+        return
+    triggers = conn.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
+                            {"t": name}).all()
+    for trigger, _ in triggers:
+        conn.execute(sa.text(f"DROP TRIGGER {trigger}"))
+    conn.execute(sa.text(f"DELETE FROM {name}"))
+    for _, create in triggers:
+        conn.execute(sa.text(create))
 
 
 @pytest.fixture()
