@@ -20,3 +20,53 @@ def test_another_teams_case_answers_404(login_as, team_setup):
     assert client.get(f"/cases/{other.id}").status_code == 404
     assert client.get(f"/cases/{other.id}/sessions/new").status_code == 404
     assert client.get("/cases/999999").status_code == 404
+
+
+def test_add_a_case_and_its_children(login_as, team_setup, db):
+    from supervision.models import Case
+
+    client = login_as(team_setup["manager"])
+    response = client.post("/cases/new", data={
+        "reference": "NEW-1", "family_label": "Quill family", "practitioner_id": team_setup["worker"].id,
+        "legal_status": "child_in_need", "is_open": "y"})
+    assert response.status_code == 302
+    case = db.session.scalar(db.select(Case).filter_by(reference="NEW-1"))
+    assert case.team_id == team_setup["team"].id and case.practitioner_id == team_setup["worker"].id
+    assert client.post(f"/cases/{case.id}/children", data={"name": "Ivy Quill", "date_of_birth": "2020-02-29"}
+                       ).status_code == 302
+    future = client.post(f"/cases/{case.id}/children", data={"name": "Later", "date_of_birth": "2999-01-01"})
+    assert future.status_code == 400 and b"cannot be in the future" in future.data and b"Later" in future.data
+    db.session.refresh(case)
+    assert [c.name for c in case.children] == ["Ivy Quill"]
+    client.post(f"/cases/{case.id}/children/{case.children[0].id}/remove")
+    db.session.refresh(case)
+    assert case.children == []
+
+
+def test_case_references_are_unique_and_errors_keep_the_text(login_as, team_setup):
+    client = login_as(team_setup["manager"])
+    existing = team_setup["case"].reference
+    response = client.post("/cases/new", data={"reference": existing, "family_label": "Kept text",
+                                               "legal_status": "child_in_need"})
+    assert response.status_code == 400
+    assert b"Another case already has that reference." in response.data and b"Kept text" in response.data
+
+
+def test_edit_case_details_and_close_it(login_as, team_setup, db):
+    client = login_as(team_setup["manager"])
+    case = team_setup["case"]
+    response = client.post(f"/cases/{case.id}/edit", data={
+        "reference": case.reference, "family_label": "Renamed family", "practitioner_id": "0",
+        "legal_status": "care_proceedings"})
+    assert response.status_code == 302
+    db.session.refresh(case)
+    assert case.family_label == "Renamed family" and case.practitioner_id is None and not case.is_open
+    assert "Renamed family" not in client.get("/cases").data.decode()
+    assert "Renamed family" in client.get("/cases?show=all").data.decode()
+
+
+def test_another_teams_case_cannot_be_edited(login_as, team_setup):
+    client = login_as(team_setup["manager"])
+    other = team_setup["other_case"]
+    assert client.get(f"/cases/{other.id}/edit").status_code == 404
+    assert client.post(f"/cases/{other.id}/children", data={"name": "x"}).status_code == 404

@@ -2,13 +2,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from supervision.access import get_case_for, visible_cases
+from supervision.cases.forms import CaseForm, ChildForm
 from supervision.extensions import db
-from supervision.models import Action, ActionStatus, Case, Meeting
+from supervision.forms import EmptyForm, staff_choices
+from supervision.models import Action, ActionStatus, Case, Child, LegalStatus, Meeting, User
+from supervision.services import cases as cases_service
+from supervision.services.errors import DomainError
 from supervision.services.meetings import summarise
 
 bp = Blueprint("cases", __name__)
@@ -38,3 +42,78 @@ def show(case_id: int):
     ).all()
     return render_template("cases/show.html", case=case, meetings=meetings, actions=actions,
                            summaries={m.id: summarise(m.scores) for m in meetings}, today=date.today())
+
+
+def _case_form(team_id: int, case: Case | None = None) -> CaseForm:
+    form = CaseForm(obj=case)
+    form.practitioner_id.choices = staff_choices(team_id, "Not allocated")
+    if case is not None and request.method == "GET":
+        form.legal_status.data = case.legal_status.value
+        form.practitioner_id.data = case.practitioner_id or 0
+    return form
+
+
+def _save(case: Case | None, form: CaseForm) -> Case:
+    practitioner = db.session.get(User, form.practitioner_id.data) if form.practitioner_id.data else None
+    return cases_service.save_case(
+        case, current_user.team, reference=form.reference.data, family_label=form.family_label.data,
+        practitioner=practitioner, legal_status=LegalStatus(form.legal_status.data), is_open=form.is_open.data)
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form = _case_form(current_user.team_id)
+    if form.validate_on_submit():
+        try:
+            case = _save(None, form)
+            db.session.commit()
+            flash("Case added. Add the children next.")
+            return redirect(url_for("cases.edit", case_id=case.id, _anchor="children"))
+        except DomainError as error:
+            form.reference.errors.append(str(error))
+    return render_template("cases/form.html", form=form, case=None), 400 if form.errors else 200
+
+
+@bp.route("/cases/<int:case_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(case_id: int):
+    case = get_case_for(current_user, case_id)
+    form = _case_form(case.team_id, case)
+    if form.validate_on_submit():
+        try:
+            _save(case, form)
+            db.session.commit()
+            flash("Case details saved.")
+            return redirect(url_for("cases.show", case_id=case.id))
+        except DomainError as error:
+            form.reference.errors.append(str(error))
+    return _edit_page(case, form, ChildForm(), 400 if form.errors else 200)
+
+
+def _edit_page(case: Case, form: CaseForm, child_form: ChildForm, status: int = 200):
+    return render_template("cases/form.html", form=form, case=case, child_form=child_form,
+                           empty_form=EmptyForm(), today=date.today()), status
+
+
+@bp.post("/cases/<int:case_id>/children")
+@login_required
+def add_child(case_id: int):
+    case = get_case_for(current_user, case_id)
+    child_form = ChildForm()
+    if not child_form.validate_on_submit():
+        return _edit_page(case, _case_form(case.team_id, case), child_form, 400)
+    cases_service.add_child(case, child_form.name.data, child_form.date_of_birth.data)
+    db.session.commit()
+    return redirect(url_for("cases.edit", case_id=case.id, _anchor="children"))
+
+
+@bp.post("/cases/<int:case_id>/children/<int:child_id>/remove")
+@login_required
+def remove_child(case_id: int, child_id: int):
+    case = get_case_for(current_user, case_id)
+    child = db.first_or_404(db.select(Child).filter_by(id=child_id, case_id=case.id))
+    if EmptyForm().validate_on_submit():
+        cases_service.remove_child(child)
+        db.session.commit()
+    return redirect(url_for("cases.edit", case_id=case.id, _anchor="children"))

@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from supervision.access import can_agree, get_case_for, get_meeting_for, require_can_agree
 from supervision.extensions import db
-from supervision.forms import EmptyForm
+from supervision.forms import EmptyForm, staff_choices
 from supervision.models import (
     Action,
     DangerStatement,
@@ -27,18 +27,11 @@ from supervision.sessions import forms as f
 bp = Blueprint("sessions", __name__)
 
 
-def _staff_choices(team_id: int, blank: str | None = None) -> list[SelectChoice]:
-    """The team's active staff for a select box; `blank` names the "nobody" choice (value 0)."""
-    people = db.session.scalars(db.select(User).filter_by(team_id=team_id, active=True).order_by(User.name))
-    choices = [SelectChoice(u.id, u.name) for u in people]
-    return [SelectChoice(0, blank), *choices] if blank else choices
-
-
 def _scorer_choices(meeting) -> list[SelectChoice]:
     """Who may be scored: the session's participants, else the whole team."""
     people = {u.id: u for u in [meeting.facilitator, *meeting.participants]}
     if len(people) < 2:
-        return _staff_choices(meeting.case.team_id)
+        return staff_choices(meeting.case.team_id)
     return [SelectChoice(u.id, u.name) for u in sorted(people.values(), key=lambda u: u.name)]
 
 
@@ -49,9 +42,9 @@ def _danger_choices(meeting) -> list[SelectChoice]:
 
 def _meeting_form(case, meeting=None) -> f.MeetingForm:
     form = f.MeetingForm(obj=meeting)
-    staff = _staff_choices(case.team_id)
+    staff = staff_choices(case.team_id)
     form.facilitator_id.choices = staff
-    form.presenter_id.choices = _staff_choices(case.team_id, "No presenter yet")
+    form.presenter_id.choices = staff_choices(case.team_id, "No presenter yet")
     form.participant_ids.choices = staff
     if meeting is not None and request.method == "GET":
         form.kind.data = meeting.kind.value
@@ -77,7 +70,7 @@ def editor_page(meeting, status: int = 200, **forms):
     score_form = forms.get("score_form") or f.ScoreForm()
     score_form.user_id.choices = _scorer_choices(meeting)
     action_form = forms.get("action_form") or f.ActionForm()
-    action_form.owner_id.choices = _staff_choices(meeting.case.team_id, "Someone outside the team")
+    action_form.owner_id.choices = staff_choices(meeting.case.team_id, "Someone outside the team")
     goal_form = forms.get("goal_form") or f.SafetyGoalForm()
     goal_form.danger_statement_id.choices = _danger_choices(meeting)
     context = dict(
@@ -336,7 +329,7 @@ def family_score(meeting_id: int):
 def add_action(meeting_id: int):
     meeting = get_meeting_for(current_user, meeting_id)
     form = f.ActionForm()
-    form.owner_id.choices = _staff_choices(meeting.case.team_id, "Someone outside the team")
+    form.owner_id.choices = staff_choices(meeting.case.team_id, "Someone outside the team")
     if not form.validate_on_submit():
         return editor_page(meeting, 400, action_form=form)
     owner = db.session.get(User, form.owner_id.data) if form.owner_id.data else None
