@@ -1,0 +1,153 @@
+"""After the meeting: my actions, the team's action tracker, the calendar feed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
+
+from supervision.access import get_action_for, require_team_figures
+from supervision.actions.forms import DoneForm, DropForm, TrackerFilterForm
+from supervision.extensions import db
+from supervision.forms import EmptyForm
+from supervision.models import Case, User
+from supervision.security import safe_next_url
+from supervision.services import actions as svc
+from supervision.services.errors import DomainError
+
+bp = Blueprint("actions", __name__)
+_ID = 2_147_483_647
+TRACKER_ROWS = 100
+
+
+def id_url(endpoint: str, arg: str, **values) -> str:
+    """A URL pattern with "{}" for one id, built once per page: url_for per row of a long list is slow."""
+    return url_for(endpoint, **{arg: _ID}, **values).replace(str(_ID), "{}")
+
+
+def mine_page(status: int = 200, *, failed: int | None = None, done_form: DoneForm | None = None,
+              drop_form: DropForm | None = None, error: str | None = None, calendar_url: str | None = None):
+    today = date.today()
+    actions = svc.my_open_actions(current_user, today)
+    return render_template(
+        "actions/mine.html", groups=svc.group_by_timing(actions, today), count=len(actions), today=today,
+        timing=svc.timing, on_behalf_of=svc.on_behalf_of, failed=failed, error=error,
+        done_form=done_form or DoneForm(), drop_form=drop_form or DropForm(), empty_form=EmptyForm(),
+        calendar_url=calendar_url, has_calendar=current_user.calendar_token_hash is not None,
+        urls=dict(case=id_url("cases.show", "case_id"), record=id_url("sessions.record", "meeting_id"),
+                  done=id_url("actions.done", "action_id"), drop=id_url("actions.drop", "action_id")),
+    ), status
+
+
+@bp.get("/actions")
+@login_required
+def mine():
+    return mine_page()
+
+
+def _closable(action_id: int):
+    action = get_action_for(current_user, action_id)
+    if not svc.can_close(current_user, action):
+        abort(403)
+    return action
+
+
+def _after_closing(form, message: str):
+    db.session.commit()
+    flash(message)
+    return redirect(safe_next_url(form.next.data) or url_for("actions.mine"))
+
+
+@bp.post("/actions/<int:action_id>/done")
+@login_required
+def done(action_id: int):
+    action = _closable(action_id)
+    form = DoneForm()
+    if form.validate_on_submit():
+        try:
+            svc.mark_done(action, form.note.data or "", current_user)
+            return _after_closing(form, "Action marked done. It stays in the session's record with your note.")
+        except DomainError as refused:
+            return mine_page(400, error=f"The action was not marked done. {refused}")
+    return mine_page(400, failed=action.id, done_form=form, error="The action was not marked done.")
+
+
+@bp.post("/actions/<int:action_id>/drop")
+@login_required
+def drop(action_id: int):
+    action = _closable(action_id)
+    form = DropForm()
+    if form.validate_on_submit():
+        try:
+            svc.drop(action, form.reason.data, current_user)
+            return _after_closing(form, "Action dropped. It stays in the session's record with your reason.")
+        except DomainError as refused:
+            return mine_page(400, error=f"The action was not dropped. {refused}")
+    return mine_page(400, failed=action.id, drop_form=form, error="The action was not dropped.")
+
+
+# --- the calendar feed ----------------------------------------------------------------
+
+@bp.post("/actions/calendar")
+@login_required
+def new_calendar():
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    token = svc.new_calendar_token(current_user)
+    db.session.commit()
+    # Shown once, on this page: only its hash is kept.
+    return mine_page(calendar_url=url_for("actions.calendar_feed", token=token, _external=True))
+
+
+@bp.post("/actions/calendar/stop")
+@login_required
+def stop_calendar():
+    if EmptyForm().validate_on_submit():
+        svc.stop_calendar(current_user)
+        db.session.commit()
+        flash("Your calendar address is turned off. Calendars using it will stop updating.")
+    return redirect(url_for("actions.mine", _anchor="calendar"))
+
+
+@bp.get("/calendar/<token>.ics")
+def calendar_feed(token: str):
+    """No sign-in: calendar apps cannot sign in. The unguessable address is the key."""
+    user = svc.user_for_calendar_token(token)
+    if user is None:
+        abort(404)
+    body = svc.calendar_feed(user, date.today(), url_for("actions.mine", _external=True))
+    return Response(body, mimetype="text/calendar", headers={
+        "Cache-Control": "private, no-store", "Content-Disposition": "inline; filename=my-actions.ics"})
+
+
+# --- the team's tracker ---------------------------------------------------------------
+
+@bp.get("/actions/team")
+@login_required
+def tracker():
+    require_team_figures(current_user)
+    team_id = current_user.team_id
+    form = TrackerFilterForm(formdata=request.args)
+    staff = db.session.scalars(db.select(User).filter_by(team_id=team_id).order_by(User.name))
+    form.practitioner.choices = [SelectChoice(0, "Everyone"), *(SelectChoice(u.id, u.name) for u in staff)]
+    cases = db.session.execute(db.select(Case.id, Case.family_label, Case.reference)
+                               .filter_by(team_id=team_id).order_by(Case.family_label))
+    form.case.choices = [SelectChoice(0, "Every family"), *(SelectChoice(i, f"{label} ({ref})")
+                                                            for i, label, ref in cases)]
+    status = 200
+    if request.args and not form.validate():
+        status = 400
+    filters = svc.TrackerFilters() if status == 400 else svc.TrackerFilters(
+        practitioner_id=form.practitioner.data or None, case_id=form.case.data or None,
+        show=form.show.data or "open", sort=form.sort.data or "due")
+    today = date.today()
+    urls = dict(case=id_url("cases.show", "case_id"), record=id_url("sessions.record", "meeting_id"),
+                by_person=id_url("actions.tracker", "practitioner"), by_case=id_url("actions.tracker", "case"),
+                all=url_for("actions.tracker", **{**request.args, "all": "1"}))
+    tracker = svc.team_tracker(team_id, today, filters)
+    # The most urgent first, a page of them: a long team list is for filtering, not for scrolling.
+    shown = tracker.rows if request.args.get("all") == "1" else tracker.rows[:TRACKER_ROWS]
+    return render_template("actions/tracker.html", tracker=tracker, shown=shown, form=form, filters=filters,
+                           today=today, labels=svc.TIMING_LABELS, urls=urls), status

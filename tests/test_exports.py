@@ -1,0 +1,133 @@
+"""Exports of a session record: plain text, Markdown, and JSON that reads back the same."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from supervision.models import ActionStatus, ReviewOutcome, Section
+from supervision.services import exports
+from supervision.services import meetings as ops
+from supervision.services.record import markdown_text, plain_text, record_data, render
+
+
+@pytest.fixture()
+def full_record(db, team_setup, make_meeting):
+    """An agreed session with every part filled in, reviewing the one before it."""
+    manager, worker, case = team_setup["manager"], team_setup["worker"], team_setup["case"]
+    before = make_meeting(case, manager, days_from_now=-30)
+    earlier = ops.add_action(before, description="Ask the school", owner=worker, owner_name=None,
+                             due_on=date(2026, 11, 1), agreed_by=manager)
+    db.session.commit()
+    meeting = team_setup["meeting"]
+    ops.review_action(meeting, earlier, ReviewOutcome.CARRIED_FORWARD, "Term ended", manager)
+    ops.add_item(meeting, Section.PAST_HARM, "Bruise on **3 March**;\nseen by the school", worker)
+    ops.add_item(meeting, Section.STRENGTHS, "Grandma visits — “every Sunday”", worker)
+    danger = ops.save_danger_statement(meeting, None, who_is_worried="The school is worried that",
+                                       behaviour="when Dad drinks he shouts", impact="and Kayla (6) is scared",
+                                       if_nothing_changes="She could be hurt")
+    db.session.flush()
+    ops.save_safety_goal(meeting, None, danger_statement=danger, what_will_happen="Mum will keep Kayla safe",
+                         who_will_see="and the school will see it", how_long="for six months")
+    ops.record_score(meeting, manager, 4, "Drinking")
+    ops.record_score(meeting, worker, 7, "Grandma, school")
+    ops.set_family_score(meeting, 6, "Mum said")
+    done = ops.add_action(meeting, description='Refer to "Families First"', owner=None, owner_name="Mum",
+                          due_on=date(2026, 12, 1), agreed_by=manager)
+    ops.add_action(meeting, description="Visit", owner=worker, owner_name=None, due_on=None, agreed_by=manager)
+    meeting.case.genogram_json = json.dumps({"title": "Family", "people": []})
+    ops.agree(meeting, manager)
+    db.session.flush()
+    ops.close_action(done, ActionStatus.DONE, "Referred on Monday", worker)
+    ops.amend(meeting, manager, "Date was wrong", "The bruise was seen on 4 March")
+    db.session.commit()
+    db.session.refresh(meeting)
+    return meeting
+
+
+def test_json_export_round_trip(full_record):
+    text = exports.record_json(full_record)
+    data = exports.load_record_json(text)
+    assert data == record_data(full_record)
+    # The machine-readable record carries the whole record, and the same text comes back from it.
+    assert render(data, markdown=False) == plain_text(full_record)
+    assert render(data, markdown=True) == markdown_text(full_record)
+    assert exports.load_record_json(json.dumps(data)) == data
+
+
+def test_json_export_has_every_part(full_record):
+    data = json.loads(exports.record_json(full_record))
+    assert (data["format"], data["version"]) == ("supervision-session-record", 1)
+    assert data["session"]["status"] == "agreed" and data["session"]["agreed_by"]["name"] == "Priya Manager"
+    assert data["case"]["reference"] == full_record.case.reference
+    assert [s["section"] for s in data["map"]] == [s.value for s in Section]
+    assert data["map"][0]["items"][0]["text"] == "Bruise on **3 March**;\nseen by the school"
+    assert data["danger_statements"][0]["behaviour"] == "when Dad drinks he shouts"
+    assert data["safety_goals"][0]["danger_statement_id"] == data["danger_statements"][0]["id"]
+    assert data["scaling"]["median"] == 5.5 and data["scaling"]["family_score"] == 6
+    assert [a["status"] for a in data["actions"]] == ["open", "done", "open"]
+    assert data["actions"][0]["carried_from_id"] is not None
+    assert data["actions"][1]["closing_note"] == "Referred on Monday"
+    assert data["action_reviews"][0]["outcome"] == "carried_forward"
+    assert data["amendments"][0]["reason"] == "Date was wrong"
+    assert data["genogram"] == {"title": "Family", "people": []}
+
+
+def test_json_is_documented(full_record):
+    doc = open("docs/record-json.md", encoding="utf-8").read()
+    data = record_data(full_record)
+
+    def keys(value, prefix=""):
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if prefix.endswith("genogram"):
+                    continue
+                yield f"{prefix}.{key}".lstrip(".")
+                yield from keys(inner, f"{prefix}.{key}")
+        elif isinstance(value, list) and value:
+            yield from keys(value[0], f"{prefix}[]")
+
+    missing = [k for k in keys(data) if f"`{k}`" not in doc]
+    assert not missing, f"undocumented fields: {missing}"
+
+
+@pytest.mark.parametrize("bad", [
+    "not json", "[]", json.dumps({"format": "something-else"}),
+    json.dumps({"format": "supervision-session-record", "version": 99}),
+    json.dumps({"format": "supervision-session-record", "version": 1, "session": {}}),
+])
+def test_load_refuses_what_is_not_a_record(bad):
+    with pytest.raises(exports.RecordFormatError):
+        exports.load_record_json(bad)
+
+
+def test_markdown_and_plain_text(full_record):
+    md = markdown_text(full_record)
+    assert md.startswith(f"# Group supervision: {full_record.case.family_label}")
+    assert "## Past harm\n- Bruise on **3 March**;\n  seen by the school" in md
+    assert "- **Facilitator:** Priya Manager" in md
+    text = plain_text(full_record)
+    assert "PAST HARM\n- Bruise on **3 March**;" in text
+    assert '- Refer to "Families First" — Mum, by 01 December 2026 [Done: Referred on Monday]' in text
+    assert "Median 5.5; range 4 to 7." in text
+
+
+def test_export_routes(login_as, team_setup, full_record, make_meeting):
+    client = login_as(team_setup["worker"])
+    md = client.get(f"/sessions/{full_record.id}/record.md")
+    assert md.status_code == 200 and md.mimetype == "text/markdown"
+    assert "attachment; filename=session-" in md.headers["Content-Disposition"]
+    assert full_record.case.family_label not in md.headers["Content-Disposition"]
+    js = client.get(f"/sessions/{full_record.id}/record.json")
+    assert js.mimetype == "application/json" and exports.load_record_json(js.data.decode())["session"]["id"]
+    assert client.get(f"/sessions/{full_record.id}/record.pdf").status_code == 404
+    theirs = make_meeting(team_setup["other_case"], team_setup["outsider"])
+    for fmt in ("md", "json"):
+        assert client.get(f"/sessions/{theirs.id}/record.{fmt}").status_code == 404
+
+
+def test_record_page_links_to_every_export(login_as, team_setup, full_record):
+    page = login_as(team_setup["manager"]).get(f"/cases/{team_setup['case'].id}").data.decode()
+    assert f"/sessions/{full_record.id}/record.json" in page and f"/sessions/{full_record.id}/record.md" in page
