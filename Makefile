@@ -10,10 +10,18 @@ FLASK := $(BIN)/flask --app app
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/supervision_test
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test setup system-deps venv db demo test-sqlite test-postgres lint clean
+.PHONY: run run-prod test setup system-deps venv db demo test-sqlite test-postgres lint clean
 
 run: setup db demo
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# Production: gunicorn, 4 workers with threads, on PostgreSQL and Redis (docs/deploy.md).
+# DATABASE_URL=postgresql://... REDIS_URL=redis://... FLASK_SECRET_KEY=... make run-prod
+run-prod: setup
+	@[ -n "$$DATABASE_URL" ] && [ -n "$$REDIS_URL" ] || { \
+	  echo "Set DATABASE_URL=postgresql://... and REDIS_URL=redis://... first (docs/deploy.md)."; exit 1; }
+	$(FLASK) db upgrade
+	FLASK_DEMO_MODE=$${FLASK_DEMO_MODE:-false} $(BIN)/gunicorn --config gunicorn.conf.py
 
 test: setup
 	$(MAKE) test-sqlite

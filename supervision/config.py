@@ -16,6 +16,14 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = timedelta(hours=10)  # absolute lifetime of a sign-in
     IDLE_TIMEOUT_MINUTES = 30
+    # Sign-in throttling: failures counted per account and per address in this window.
+    SIGN_IN_WINDOW_MINUTES = 15
+    SIGN_IN_MAX_FAILURES_PER_ACCOUNT = 5
+    SIGN_IN_MAX_FAILURES_PER_ADDRESS = 20
+    # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto (0: none, direct).
+    TRUSTED_PROXIES = 0
+    # A person reopening the same record page within this many seconds is audited once.
+    AUDIT_VIEW_WINDOW_SECONDS = 60
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 1024 * 1024
     REDIS_URL = None

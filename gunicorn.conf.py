@@ -1,0 +1,42 @@
+"""Gunicorn settings for production: `make run-prod` (docs/deploy.md).
+
+Several worker processes, each with a pool of threads (gthread): a live screen's stream
+(Server-Sent Events, supervision/events.py) holds one thread while it is open, for a bounded
+time, and never a database connection, so the other threads keep serving pages. Updates
+reach screens on every worker through Redis (REDIS_URL).
+
+Everything can be changed from the environment without editing this file.
+"""
+
+import os
+from pathlib import Path
+
+wsgi_app = "app:create_app()"
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "16"))
+# Workers are not preloaded: each builds its own app, database pool and Redis listener after the fork.
+preload_app = False
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+# Behind a reverse proxy on the same machine (docs/deploy.md); X-Forwarded-* from anywhere else is ignored.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# Logs name no one: the path without its query string (which may carry a search for a family
+# name), no address, no user agent, no referrer. Who saw what is in the audit log instead.
+accesslog = os.environ.get("ACCESS_LOG", "-")
+errorlog = "-"
+access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+
+def on_starting(server):
+    """Make the instance secret key once, before the workers start, unless one is given
+    (FLASK_SECRET_KEY): workers racing to create it could each sign cookies differently."""
+    if not os.environ.get("FLASK_SECRET_KEY"):
+        from supervision.config import instance_secret_key
+
+        instance = Path(__file__).resolve().parent / "instance"
+        instance.mkdir(exist_ok=True)
+        instance_secret_key(instance)
