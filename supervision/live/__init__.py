@@ -1,0 +1,1 @@
+"""The meeting room: screen, console, live stream, colleagues' phones, and the CMR panel day."""
