@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supervision.extensions import db
@@ -55,6 +55,12 @@ class Action(db.Model):
     case: Mapped[Case] = relationship()
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
+
+    __table_args__ = (
+        # "My open actions" and the tracker: open actions by owner, and by case.
+        Index("ix_actions_owner_id_status", "owner_id", "status"),
+        Index("ix_actions_case_id_status", "case_id", "status"),
+    )
 
     @property
     def owner_label(self) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supervision.extensions import db
@@ -47,6 +47,8 @@ class Case(db.Model):
     meetings: Mapped[list[Meeting]] = relationship(
         back_populates="case", order_by="Meeting.scheduled_at.desc()"
     )
+
+    __table_args__ = (Index("ix_cases_team_id_family_label", "team_id", "family_label"),)  # the team's cases, A to Z
 
     def __repr__(self) -> str:
         return f"<Case {self.id}>"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Table, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from supervision.extensions import db
@@ -73,7 +73,7 @@ meeting_participants = Table(
     "meeting_participants",
     db.metadata,
     Column("meeting_id", ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True),
-    Column("user_id", ForeignKey("users.id"), primary_key=True),
+    Column("user_id", ForeignKey("users.id"), primary_key=True, index=True),  # "sessions I take part in"
 )
 
 
@@ -132,6 +132,7 @@ class Meeting(db.Model):
 
     __table_args__ = (
         CheckConstraint("family_score IS NULL OR family_score BETWEEN 0 AND 10", name="family_score_range"),
+        Index("ix_meetings_case_id_scheduled_at", "case_id", "scheduled_at"),  # a case's sessions, by date
     )
 
     @property
