@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from supervision import cli, errors, identity, security  # noqa: F401 (identity registers the user loader)
+from supervision import cli, errors, identity, profiling, security  # noqa: F401 (identity registers the user loader)
 from supervision.config import Config, instance_secret_key
 from supervision.extensions import csrf, db, login_manager, migrate
 from supervision.markdown import render_markdown
@@ -42,16 +42,26 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
+    from supervision.actions.views import bp as actions_bp
+    from supervision.admin.views import bp as admin_bp
+    from supervision.audit.views import bp as audit_bp
     from supervision.auth.views import bp as auth_bp
+    from supervision.caseloads.views import bp as caseloads_bp
     from supervision.cases.views import bp as cases_bp
+    from supervision.exports.views import bp as exports_bp
+    from supervision.genograms.views import bp as genograms_bp
+    from supervision.live.panels import bp as panels_bp
+    from supervision.live.views import bp as live_bp
     from supervision.main.views import bp as main_bp
     from supervision.sessions.views import bp as sessions_bp
 
-    for blueprint in (main_bp, auth_bp, cases_bp, sessions_bp):
+    for blueprint in (main_bp, auth_bp, cases_bp, sessions_bp, actions_bp, caseloads_bp, exports_bp, admin_bp,
+                      audit_bp, live_bp, panels_bp, genograms_bp):
         app.register_blueprint(blueprint)
 
     app.jinja_env.filters["markdown"] = render_markdown
     security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    profiling.init_app(app)  # only when SUPERVISION_PROFILE_SQL is set (benchmarks)
     return app

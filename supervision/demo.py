@@ -6,10 +6,11 @@ so there is always something overdue and something coming up.
 
 from __future__ import annotations
 
-import json
 import random
 from datetime import date, datetime, time, timedelta
 
+from genogram import Family
+from supervision.caseloads.demo import seed_after_meeting
 from supervision.extensions import db
 from supervision.identity import hash_password
 from supervision.models import (
@@ -31,6 +32,7 @@ from supervision.models import (
     User,
 )
 from supervision.models.types import utcnow
+from supervision.services import panels
 
 DEMO_PASSWORD = "demo"
 SOUTH_WEST = "Family Support and Child Protection (South West)"
@@ -122,7 +124,7 @@ def seed(seed: int = 2026) -> dict[str, int]:
         births = sorted(today - timedelta(days=365 * rng.randint(1, 15) + rng.randint(0, 300)) for _ in children)
         case.children = [Child(name=f"{name} {surname}", date_of_birth=born)
                          for name, born in zip(children, births, strict=True)]
-        case.genogram_json = json.dumps(_genogram(surname, p1, p2, children, births, rng))
+        case.genogram_json = Family.from_dict(_genogram(surname, p1, p2, children, births, rng)).to_json()
         db.session.add(case)
         counts["families"] += 1
         names = {"p1": p1 or "Dad", "p2": p2 or "Mum", "c1": children[0]}
@@ -138,8 +140,24 @@ def seed(seed: int = 2026) -> dict[str, int]:
             db.session.add(upcoming)
             counts["sessions"] += 1
     db.session.flush()
+    counts.update(seed_after_meeting(list(teams.values()), staff, today, rng))
+    counts["panel slots"] = _panel_day(teams[SOUTH_WEST], staff, today)
     counts["actions"] = db.session.query(Action).count()
     return counts
+
+
+def _panel_day(team, staff, today) -> int:
+    """A CMR panel next week: three families where things are not getting better; the first slot prepared."""
+    starts = datetime.combine(today + timedelta(days=7), time(9, 30))
+    panel = panels.create_panel(
+        team.id, title="Case management review panel", starts_at=starts,
+        chair=staff["senior@demo.test"], members=[staff["manager@demo.test"], staff["ola@demo.test"]],
+        other_members="Dana Hughes, service manager; Lou Patel, team manager (family support)")
+    for label in ("Okonjo family", "Marsden family", "Ridley family"):
+        case = db.session.scalar(db.select(Case).filter_by(family_label=label, team_id=team.id))
+        panels.add_slot(panel, case, presenter=case.practitioner, assistant_manager=staff["atm@demo.test"], minutes=40)
+    panels.carry_forward(panel.slots[0].meeting)
+    return len(panel.slots)
 
 
 def _past_meeting(case, when, facilitator, presenter, workers, names, rng, today) -> Meeting:
@@ -191,8 +209,20 @@ def _past_meeting(case, when, facilitator, presenter, workers, names, rng, today
     return meeting
 
 
+# The demo children's sex, for their genograms (a name not listed is drawn at random).
+CHILD_SEX = {"Kayla": "female", "Jayden": "male", "Tia": "female", "Chidi": "male", "Ada": "female", "Obi": "male",
+             "Mia": "female", "Lily": "female", "Zofia": "female", "Tyler": "male", "Ellie-May": "female",
+             "Bilal": "male", "Hana": "female", "Ruby": "female", "Noah": "male", "Evie": "female",
+             "Freddie": "male", "Callum": "male", "Precious": "female", "Alfie": "male", "Poppy": "female",
+             "Sofia": "female", "Harvey": "male", "Isla": "female"}
+
+
 def _genogram(surname, p1, p2, children, births, rng) -> dict:
-    """A small three-generation family in the genogram interchange format."""
+    """A three-generation family in the genogram interchange format (docs/genogram-format.md)."""
+    drawn = [rng.choice(["female", "male"]) for _ in children]  # one draw a child keeps the demo's sequence
+    sexes = [CHILD_SEX.get(name, sex) for name, sex in zip(children, drawn, strict=True)]
+    if surname in RICH_GENOGRAMS:
+        return RICH_GENOGRAMS[surname](surname, children, births, sexes)
     people = [{"id": "gm", "name": f"Margaret {surname}", "sex": "female", "born": str(births[0].year - 52)},
               {"id": "gf", "name": f"Ron {surname}", "sex": "male", "born": str(births[0].year - 55),
                "deceased": True, "died": str(births[0].year + 1)}]
@@ -206,8 +236,8 @@ def _genogram(surname, p1, p2, children, births, rng) -> dict:
                        "household": "home"})
         partners.append("p2")
     kids = []
-    for i, (name, born) in enumerate(zip(children, births, strict=True)):
-        people.append({"id": f"c{i}", "name": f"{name} {surname}", "sex": rng.choice(["female", "male"]),
+    for i, (name, born, sex) in enumerate(zip(children, births, sexes, strict=True)):
+        people.append({"id": f"c{i}", "name": f"{name} {surname}", "sex": sex,
                        "born": born.isoformat(), "subject": True, "household": "home"})
         kids.append({"id": f"c{i}", "relation": "biological"})
     unions = [{"id": "u0", "partners": ["gf", "gm"], "type": "married", "status": "widowed",
@@ -218,3 +248,99 @@ def _genogram(surname, p1, p2, children, births, rng) -> dict:
         relationships.append({"from": "p1", "to": "p2", "kind": "conflict"})
     return {"title": f"{surname} family", "people": people, "unions": unions, "relationships": relationships,
             "households": [{"id": "home", "name": "Family home"}]}
+
+
+def _subject_children(surname, children, births, sexes, household) -> list[dict]:
+    return [{"id": name.lower(), "name": f"{name} {surname}", "sex": sex, "born": born.isoformat(), "subject": True,
+             "household": household} for name, born, sex in zip(children, births, sexes, strict=True)]
+
+
+def _harlow(surname, children, births, sexes) -> dict:
+    """Parents divorced and both re-partnered: half- and step-siblings, a grandfather who died, a conflict."""
+    year, last = births[0].year, births[-1]
+    today = date.today()
+    people = [
+        {"id": "ron", "name": f"Ron {surname}", "sex": "male", "born": str(year - 58), "died": str(year + 1)},
+        {"id": "margaret", "name": f"Margaret {surname}", "sex": "female", "born": str(year - 55), "household": "nan"},
+        {"id": "gary", "name": "Gary Jones", "sex": "male", "born": str(year - 54)},
+        {"id": "linda", "name": "Linda Jones", "sex": "female", "born": str(year - 51)},
+        {"id": "dean", "name": f"Dean {surname}", "sex": "male", "born": str(year - 29), "household": "dad"},
+        {"id": "claire", "name": f"Claire {surname}", "sex": "female", "born": str(year - 27)},
+        {"id": "amy", "name": "Amy Jones", "sex": "female", "born": str(year - 26), "household": "mum"},
+        {"id": "lee", "name": "Lee Carter", "sex": "male", "born": str(year - 28), "household": "mum"},
+        {"id": "shannon", "name": "Shannon Price", "sex": "female", "born": str(year - 22), "household": "dad"},
+        {"id": "riley", "name": "Riley Price", "sex": "nonbinary", "gender": "non-binary", "born": str(year - 3),
+         "household": "dad"},
+        *_subject_children(surname, children, births, sexes, "mum"),
+    ]
+    if (today - last).days > 900:  # room for a half-sister born since the parents parted
+        people.append({"id": "mia", "name": "Mia Carter", "sex": "female",
+                       "born": (last + timedelta(days=700)).isoformat(), "household": "mum"})
+    else:
+        people.append({"id": "mia", "name": "", "sex": "unknown", "kind": "pregnancy",
+                       "born": (today + timedelta(days=120)).strftime("%Y-%m"), "household": "mum"})
+    kids = [{"id": name.lower()} for name in children]
+    unions = [
+        {"id": "u-ron-margaret", "partners": ["ron", "margaret"], "type": "married", "status": "widowed",
+         "from": str(year - 33), "to": str(year + 1), "children": [{"id": "dean"}, {"id": "claire"}]},
+        {"id": "u-gary-linda", "partners": ["gary", "linda"], "type": "married", "status": "divorced",
+         "from": str(year - 30), "to": str(year - 15), "children": [{"id": "amy"}]},
+        {"id": "u-dean-amy", "partners": ["dean", "amy"], "type": "married", "status": "divorced",
+         "from": str(year - 2), "to": str(last.year), "children": kids},
+        {"id": "u-amy-lee", "partners": ["amy", "lee"], "type": "cohabiting", "from": str(last.year),
+         "children": [{"id": "mia"}]},
+        {"id": "u-dean-shannon", "partners": ["dean", "shannon"], "type": "partners", "from": str(today.year - 1),
+         "children": [{"id": "riley", "relation": "step"}]},
+        {"id": "u-shannon", "partners": ["shannon"], "children": [{"id": "riley"}]},
+    ]
+    relationships = [
+        {"from": "dean", "to": "amy", "kind": "conflict"},
+        {"from": kids[0]["id"], "to": "margaret", "kind": "very-close"},
+        {"from": "amy", "to": "linda", "kind": "cut-off"},
+        {"from": kids[0]["id"], "to": "lee", "kind": "distant"},
+    ]
+    if len(kids) > 1:
+        relationships.append({"from": kids[0]["id"], "to": kids[1]["id"], "kind": "close"})
+    households = [{"id": "mum", "name": "Mum's home"}, {"id": "dad", "name": "Dad's flat"},
+                  {"id": "nan", "name": "Nan's house"}]
+    return {"title": f"{surname} family", "people": people, "unions": unions, "relationships": relationships,
+            "households": households}
+
+
+def _thornton(surname, children, births, sexes) -> dict:
+    """A child looked after in foster care, her half-brother in kinship care with their grandmother."""
+    year, now = births[0].year, date.today().year
+    people = [
+        {"id": "derek", "name": "Derek Shaw", "sex": "male", "born": str(year - 60), "died": str(year - 4)},
+        {"id": "pauline", "name": "Pauline Shaw", "sex": "female", "born": str(year - 58), "household": "nan"},
+        {"id": "kelly", "name": "Kelly Shaw", "sex": "female", "born": str(year - 24), "died": str(min(year + 3, now)),
+         "note": "Died of an overdose; the reason the children are looked after."},
+        {"id": "connor-dad", "name": "Father not named", "sex": "male"},
+        {"id": "connor", "name": "Connor Shaw", "sex": "male", "born": str(year - 5), "household": "nan"},
+        {"id": "gary", "name": f"Gary {surname}", "sex": "male", "born": str(year - 27)},
+        {"id": "sue", "name": "Sue Bradley", "sex": "female", "born": str(year - 45), "household": "foster"},
+        {"id": "mike", "name": "Mike Bradley", "sex": "male", "born": str(year - 47), "household": "foster"},
+        *_subject_children(surname, children, births, sexes, "foster"),
+    ]
+    kids = [{"id": name.lower()} for name in children]
+    unions = [
+        {"id": "u-shaw", "partners": ["derek", "pauline"], "type": "married", "status": "widowed",
+         "from": str(year - 36), "to": str(year - 4),
+         "children": [{"id": "kelly"}, {"id": "connor", "relation": "kinship"}]},
+        {"id": "u-kelly-connor", "partners": ["kelly", "connor-dad"], "type": "partners", "status": "separated",
+         "children": [{"id": "connor"}]},
+        {"id": "u-gary-kelly", "partners": ["gary", "kelly"], "type": "cohabiting", "status": "separated",
+         "from": str(year - 1), "to": str(min(year + 2, now)), "children": kids},
+        {"id": "u-bradley", "partners": ["mike", "sue"], "type": "married", "from": str(year - 20),
+         "children": [{"id": k["id"], "relation": "foster"} for k in kids]},
+    ]
+    relationships = [
+        {"from": kids[0]["id"], "to": "connor", "kind": "close"},
+        {"from": kids[0]["id"], "to": "sue", "kind": "close"},
+    ]
+    households = [{"id": "foster", "name": "Foster home"}, {"id": "nan", "name": "Nan's house"}]
+    return {"title": f"{surname} family", "people": people, "unions": unions, "relationships": relationships,
+            "households": households}
+
+
+RICH_GENOGRAMS = {"Harlow": _harlow, "Thornton": _thornton}

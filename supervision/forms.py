@@ -13,6 +13,7 @@ class EmptyForm(FlaskForm):
 
 def staff_choices(team_id: int, blank: str | None = None) -> list[SelectChoice]:
     """The team's active staff for a select box; `blank` names the "nobody" choice (value 0)."""
-    people = db.session.scalars(db.select(User).filter_by(team_id=team_id, active=True).order_by(User.name))
-    choices = [SelectChoice(u.id, u.name) for u in people]
+    people = db.session.execute(db.select(User.id, User.name).filter_by(team_id=team_id, active=True)
+                                .order_by(User.name))
+    choices = [SelectChoice(user_id, name) for user_id, name in people]
     return [SelectChoice(0, blank), *choices] if blank else choices

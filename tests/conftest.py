@@ -19,6 +19,7 @@ from supervision.config import Config
 from supervision.extensions import db as _db
 from supervision.identity import hash_password
 from supervision.models import Case, Child, LegalStatus, Meeting, MeetingKind, Role, Team, User
+from supervision.models.audit import APPEND_ONLY_TABLES
 from supervision.testdb import drop_database, ensure_database
 
 PASSWORD = "correct horse battery staple"
@@ -68,8 +69,24 @@ def db(app):
         _db.session.remove()
         with _db.engine.begin() as conn:
             for table in reversed(_db.metadata.sorted_tables):
-                conn.execute(table.delete())
+                if table.name in APPEND_ONLY_TABLES:
+                    _clear_append_only(conn, table.name)
+                else:
+                    conn.execute(table.delete())
 
+
+def _clear_append_only(conn, name: str) -> None:
+    """Tests only: the audit log refuses DELETE by trigger, so lift the trigger, empty, restore it."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text(f"TRUNCATE {name}"))  # row triggers do not fire on TRUNCATE
+        return
+    triggers = conn.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
+                            {"t": name}).all()
+    for trigger, _ in triggers:
+        conn.execute(sa.text(f"DROP TRIGGER {trigger}"))
+    conn.execute(sa.text(f"DELETE FROM {name}"))
+    for _, create in triggers:
+        conn.execute(sa.text(create))
 
 
 @pytest.fixture()

@@ -70,3 +70,31 @@ def test_another_teams_case_cannot_be_edited(login_as, team_setup):
     other = team_setup["other_case"]
     assert client.get(f"/cases/{other.id}/edit").status_code == 404
     assert client.post(f"/cases/{other.id}/children", data={"name": "x"}).status_code == 404
+
+
+def test_case_page_shows_the_latest_sessions_and_the_whole_history_on_request(login_as, team_setup, make_meeting,
+                                                                               db):
+    """Bounded so the page costs the same after years of sessions; the story compares across the cut."""
+    from supervision.models import DangerStatement
+    from supervision.services.meetings import RECENT_SESSIONS
+
+    case, manager = team_setup["case"], team_setup["manager"]
+    team_setup["meeting"].scheduled_at = team_setup["meeting"].scheduled_at.replace(year=2020)
+    for n in range(RECENT_SESSIONS + 1):
+        meeting = make_meeting(case, manager, days_from_now=-40 * (RECENT_SESSIONS + 1 - n))
+        db.session.add(DangerStatement(meeting=meeting, position=1, statement="Children's services are worried."))
+    db.session.commit()
+    total = RECENT_SESSIONS + 2
+    client = login_as(manager)
+
+    latest = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert latest.count('<article class="card">') == RECENT_SESSIONS
+    assert f"The latest {RECENT_SESSIONS} of {total} sessions" in latest
+    assert f"Show all {total} sessions" in latest
+    # The oldest shown is compared with the hidden session before it, so nothing reads as first written.
+    assert "First written" not in latest
+
+    whole = client.get(f"/cases/{case.id}?history=all").get_data(as_text=True)
+    assert whole.count('<article class="card">') == total
+    assert f"All {total} sessions" in whole and "Show the latest only" in whole
+    assert whole.count("First written") == 1

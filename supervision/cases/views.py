@@ -4,16 +4,17 @@ from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
-from supervision.access import get_case_for, visible_cases
+from supervision.access import get_case_for, require_case_reader, visible_cases
 from supervision.cases.forms import CaseForm, ChildForm
 from supervision.extensions import db
 from supervision.forms import EmptyForm, staff_choices
-from supervision.models import Action, ActionStatus, Case, Child, LegalStatus, Meeting, User
+from supervision.models import Action, ActionStatus, Case, Child, LegalStatus, User
 from supervision.services import cases as cases_service
+from supervision.services import live, story
+from supervision.services import meetings as meetings_service
 from supervision.services.errors import DomainError
-from supervision.services.meetings import summarise
 
 bp = Blueprint("cases", __name__)
 
@@ -32,16 +33,22 @@ def index():
 @bp.get("/cases/<int:case_id>")
 @login_required
 def show(case_id: int):
-    case = get_case_for(current_user, case_id)
-    meetings = db.session.scalars(
-        db.select(Meeting).filter_by(case_id=case.id).options(selectinload(Meeting.scores))
-        .order_by(Meeting.scheduled_at.desc())
-    ).all()
+    case = get_case_for(current_user, case_id, selectinload(Case.children), joinedload(Case.practitioner))
+    whole = request.args.get("history") == "all"
+    sessions = meetings_service.case_sessions(case, None if whole else meetings_service.RECENT_SESSIONS)
+    meetings = sessions.shown
+    steps = story.statements_history([*meetings, sessions.before] if sessions.before else meetings)
     actions = db.session.scalars(
-        db.select(Action).filter_by(case_id=case.id, status=ActionStatus.OPEN).order_by(Action.due_on)
+        db.select(Action).filter_by(case_id=case.id, status=ActionStatus.OPEN).options(joinedload(Action.owner))
+        .order_by(Action.due_on)
     ).all()
-    return render_template("cases/show.html", case=case, meetings=meetings, actions=actions,
-                           summaries={m.id: summarise(m.scores) for m in meetings}, today=date.today())
+    scaling = live.scaling_views(meetings)  # no score of a session is shown before its reveal
+    revealed = [m for m in meetings if scaling[m.id].revealed]
+    return render_template("cases/show.html", case=case, meetings=meetings, actions=actions, scaling=scaling,
+                           today=date.today(), sessions_total=sessions.total, whole=whole,
+                           chart=story.scaling_chart(revealed, frozenset(m.id for m in revealed
+                                                                         if scaling[m.id].anonymous)),
+                           statements=[step for step in steps if step.meeting is not sessions.before])
 
 
 def _case_form(team_id: int, case: Case | None = None) -> CaseForm:
@@ -63,6 +70,7 @@ def _save(case: Case | None, form: CaseForm) -> Case:
 @bp.route("/cases/new", methods=["GET", "POST"])
 @login_required
 def new():
+    require_case_reader(current_user)  # administrators do not handle case records
     form = _case_form(current_user.team_id)
     if form.validate_on_submit():
         try:

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from supervision.access import reads_case_records
 from supervision.services import home as home_service
 
 bp = Blueprint("main", __name__)
@@ -19,6 +20,8 @@ def healthz():
 @bp.get("/")
 @login_required
 def home():
+    if not reads_case_records(current_user):
+        return redirect(url_for("admin.users"))  # an administrator's work is the accounts
     today = date.today()
     return render_template(
         "main/home.html",

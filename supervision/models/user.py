@@ -40,6 +40,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Changing it signs the user out everywhere: it is part of the Flask-Login id.
     session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
+    # SHA-256 of the secret in the user's private calendar (ICS) address; the secret itself is
+    # shown once and never stored. None: no calendar address.
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     team: Mapped[Team] = relationship(back_populates="members")
 

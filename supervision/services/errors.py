@@ -15,6 +15,6 @@ class EditConflict(DomainError):
 
     def __init__(self, current_text: str, current_version: int) -> None:
         super().__init__("Someone else changed this while you were editing. "
-                         "Their text is shown below yours: keep one, or combine them, and save again.")
+                         "Their text is shown with yours: keep one, or combine them, and save again.")
         self.current_text = current_text
         self.current_version = current_version

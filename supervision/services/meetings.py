@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from supervision.extensions import db
 from supervision.models import (
@@ -28,6 +29,24 @@ from supervision.models import (
 )
 from supervision.models.types import utcnow
 from supervision.services.errors import DomainError, EditConflict, RecordAgreed
+
+# Everything the editor, the record and the room read of a session, loaded with it in a fixed number
+# of queries whatever its size: templates then render without a single lazy load.
+WHOLE_MEETING = (
+    joinedload(Meeting.case).selectinload(Case.children),
+    joinedload(Meeting.case).joinedload(Case.practitioner),
+    joinedload(Meeting.facilitator),
+    joinedload(Meeting.presenter),
+    joinedload(Meeting.agreed_by),
+    selectinload(Meeting.participants),
+    selectinload(Meeting.items),
+    selectinload(Meeting.danger_statements),
+    selectinload(Meeting.safety_goals).joinedload(SafetyGoal.danger_statement),
+    selectinload(Meeting.scores).joinedload(ScalingScore.user),
+    selectinload(Meeting.actions).joinedload(Action.owner),
+    selectinload(Meeting.action_reviews).joinedload(ActionReview.action),
+    selectinload(Meeting.amendments).joinedload(Amendment.author),
+)
 
 
 def create_meeting(
@@ -75,7 +94,8 @@ def add_item(meeting: Meeting, section: Section, text: str, author: User) -> Map
             MapItem.meeting_id == meeting.id, MapItem.section == section
         )
     )
-    item = MapItem(meeting=meeting, section=section, text=text.strip(), author=author,
+    # By id, not by relationship: setting `meeting=` would load every item of the session first.
+    item = MapItem(meeting_id=meeting.id, section=section, text=text.strip(), author=author,
                    position=(last or 0) + 1)
     db.session.add(item)
     return item
@@ -240,6 +260,37 @@ def remove_action(action: Action) -> None:
     db.session.delete(action)
 
 
+RECENT_SESSIONS = 6  # the case page shows the latest few; its whole history on request
+
+
+@dataclass(frozen=True)
+class CaseSessions:
+    shown: list[Meeting]  # newest first
+    before: Meeting | None  # the session just before the oldest shown: the story compares with it
+    total: int
+
+
+def case_sessions(case: Case, latest: int | None = RECENT_SESSIONS) -> CaseSessions:
+    """The case's sessions, newest first, with their scores and statements: the latest few, or all (None).
+
+    Bounded so the case page costs the same after three years of sessions as after three.
+    """
+    # The total comes with the rows (a window function, counted before LIMIT): no second query.
+    query = (db.select(Meeting, func.count().over()).where(Meeting.case_id == case.id)
+             .options(defer(Meeting.genogram_snapshot),  # a copy of the genogram per session: not shown here
+                      selectinload(Meeting.scores).selectinload(ScalingScore.user),
+                      selectinload(Meeting.danger_statements), selectinload(Meeting.safety_goals))
+             .order_by(Meeting.scheduled_at.desc(), Meeting.id.desc()))
+    if latest is not None:
+        query = query.limit(latest + 1)
+    rows = db.session.execute(query).all()
+    loaded = [meeting for meeting, _ in rows]
+    total = rows[0][1] if rows else 0
+    if latest is None or len(loaded) <= latest:
+        return CaseSessions(loaded, None, total)
+    return CaseSessions(loaded[:latest], loaded[latest], total)
+
+
 def previous_meeting(meeting: Meeting) -> Meeting | None:
     """The case's last session before this one."""
     return db.session.scalar(
@@ -248,6 +299,7 @@ def previous_meeting(meeting: Meeting) -> Meeting | None:
                Meeting.scheduled_at <= meeting.scheduled_at)
         .order_by(Meeting.scheduled_at.desc(), Meeting.id.desc())
         .limit(1)
+        .options(selectinload(Meeting.actions).joinedload(Action.owner))  # what the review lists
     )
 
 

@@ -1,62 +1,189 @@
-"""The session record as plain text, for pasting into the case recording system."""
+"""The session record's content, in one place: as data (the JSON export) and as text.
+
+`record_data` gathers the whole record into plain, JSON-ready data (documented in
+docs/record-json.md). The plain text for pasting into the case recording system
+and the Markdown version are both rendered from that data, so the formats never
+drift apart, and a JSON export can be turned back into the same text.
+"""
 
 from __future__ import annotations
 
-from supervision.models import Meeting, Section
-from supervision.services.meetings import summarise
+import json
+import statistics
+from datetime import date, datetime
+from typing import Any
+
+from supervision.models import Meeting, MeetingKind, MeetingStatus, Section, User
+from supervision.services.live import scaling_view
+
+FORMAT = "supervision-session-record"
+VERSION = 1
+
+
+def _person(user: User | None) -> dict | None:
+    return None if user is None else {"id": user.id, "name": user.name}
+
+
+def _when(value: datetime | date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def record_data(meeting: Meeting) -> dict[str, Any]:
+    """The whole record as JSON-ready data: ids, codes with their labels, ISO dates."""
+    case = meeting.case
+    scaling = scaling_view(meeting)
+    given = [m.score for m in scaling.marks if m.score is not None]
+    genogram = None
+    if meeting.genogram_snapshot:
+        try:
+            genogram = json.loads(meeting.genogram_snapshot)
+        except ValueError:
+            genogram = None
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "session": {
+            "id": meeting.id,
+            "kind": meeting.kind.value, "kind_label": meeting.kind.label,
+            "scheduled_at": _when(meeting.scheduled_at),
+            "status": meeting.status.value, "status_label": meeting.status.label,
+            "agreed_at": _when(meeting.agreed_at), "agreed_by": _person(meeting.agreed_by),
+            "facilitator": _person(meeting.facilitator), "presenter": _person(meeting.presenter),
+            "participants": [_person(u) for u in meeting.participants],
+            "version": meeting.version,
+        },
+        "case": {
+            "id": case.id, "reference": case.reference, "family_label": case.family_label,
+            "legal_status": case.legal_status.value, "legal_status_label": case.legal_status.label,
+            "practitioner": _person(case.practitioner),
+            "children": [{"name": c.name, "date_of_birth": _when(c.date_of_birth)} for c in case.children],
+        },
+        "action_reviews": [{
+            "action_id": r.action_id, "description": r.action.description,
+            "outcome": r.outcome.value, "outcome_label": r.outcome.label, "note": r.note,
+            "reviewed_by_id": r.reviewed_by_id, "at": _when(r.created_at),
+        } for r in meeting.action_reviews],
+        "map": [{
+            "section": section.value, "label": section.label,
+            "items": [{"id": item.id, "text": item.text} for item in meeting.items_in(section)],
+        } for section in Section],
+        "danger_statements": [{
+            "id": d.id, "position": d.position, "who_is_worried": d.who_is_worried, "behaviour": d.behaviour,
+            "impact": d.impact, "if_nothing_changes": d.if_nothing_changes, "statement": d.statement,
+        } for d in meeting.danger_statements],
+        "safety_goals": [{
+            "id": g.id, "position": g.position, "danger_statement_id": g.danger_statement_id,
+            "what_will_happen": g.what_will_happen, "who_will_see": g.who_will_see, "how_long": g.how_long,
+            "statement": g.statement,
+        } for g in meeting.safety_goals],
+        "scaling": {
+            "question": meeting.scaling_question, "scale_zero": meeting.scale_zero, "scale_ten": meeting.scale_ten,
+            # Before the facilitator reveals them, the scores are left out entirely; in an anonymous
+            # round nobody is named, and the order says nothing about who answered when.
+            "revealed": scaling.revealed, "anonymous": scaling.anonymous,
+            "answered": scaling.answered, "expected": scaling.expected,
+            "scores": [{"person": _person(m.user), "score": m.score, "reason": m.reason} for m in scaling.marks],
+            "median": float(statistics.median(given)) if given else None,
+            "low": min(given) if given else None, "high": max(given) if given else None,
+            "family_score": scaling.family_score, "family_score_note": scaling.family_note,
+        },
+        "actions": [{
+            "id": a.id, "description": a.description, "owner": _person(a.owner), "owner_name": a.owner_name,
+            "owner_label": a.owner_label, "due_on": _when(a.due_on),
+            "status": a.status.value, "status_label": a.status.label, "closing_note": a.closing_note,
+            "closed_at": _when(a.closed_at), "carried_from_id": a.carried_from_id,
+        } for a in meeting.actions],
+        "amendments": [{
+            "at": _when(a.created_at), "author": _person(a.author), "reason": a.reason, "text": a.text,
+        } for a in meeting.amendments],
+        "genogram": genogram,
+    }
 
 
 def plain_text(meeting: Meeting) -> str:
     """The whole record in plain words: Markdown stays as typed, which reads fine as text."""
-    case = meeting.case
-    lines = [
-        f"{meeting.kind.label}: {case.family_label} ({case.reference})",
-        f"Date: {meeting.scheduled_at:%d %B %Y, %H:%M}",
-        f"Facilitator: {meeting.facilitator.name}",
-    ]
-    if meeting.presenter:
-        lines.append(f"Presenting practitioner: {meeting.presenter.name}")
-    if meeting.participants:
-        lines.append("Participants: " + ", ".join(u.name for u in meeting.participants))
-    lines.append(f"Status: {meeting.status.label}" + (
-        f" by {meeting.agreed_by.name} on {meeting.agreed_at:%d %B %Y}" if meeting.agreed_by else ""))
+    return render(record_data(meeting), markdown=False)
 
-    if meeting.action_reviews:
-        lines += ["", "REVIEW OF PREVIOUS ACTIONS"]
-        lines += [f"- {r.action.description} — {r.outcome.label}" + (f": {r.note}" if r.note else "")
-                  for r in meeting.action_reviews]
-    for section in Section:
-        items = meeting.items_in(section)
-        if items:
-            lines += ["", section.label.upper()]
-            lines += [_bullet(item.text) for item in items]
-    if meeting.danger_statements:
-        lines += ["", "DANGER STATEMENTS"]
-        lines += [_bullet(d.statement) for d in meeting.danger_statements]
-    if meeting.safety_goals:
-        lines += ["", "SAFETY GOALS"]
-        lines += [_bullet(g.statement) for g in meeting.safety_goals]
 
-    summary = summarise(meeting.scores)
-    lines += ["", "SCALING", meeting.scaling_question,
-              f"0 = {meeting.scale_zero}", f"10 = {meeting.scale_ten}"]
-    for score in meeting.scores:
-        given = "skipped" if score.score is None else str(score.score)
-        lines.append(f"- {score.user.name}: {given}" + (f" — {score.reason}" if score.reason else ""))
-    if summary.count:
-        lines.append(f"Median {summary.median:g}; range {summary.low} to {summary.high}.")
-    if meeting.family_score is not None:
-        lines.append(f"The family's own score: {meeting.family_score}" +
-                     (f" — {meeting.family_score_note}" if meeting.family_score_note else ""))
+def markdown_text(meeting: Meeting) -> str:
+    """The whole record as Markdown, for systems that take it (headings, bold labels, lists)."""
+    return render(record_data(meeting), markdown=True)
 
-    lines += ["", "AGREED ACTIONS"]
-    lines += [f"- {a.description} — {a.owner_label}" + (f", by {a.due_on:%d %B %Y}" if a.due_on else "")
-              for a in meeting.actions] or ["- None recorded."]
-    if meeting.amendments:
-        lines += ["", "AMENDMENTS"]
-        lines += [f"- {a.created_at:%d %B %Y} {a.author.name}: {a.text} (reason: {a.reason})"
-                  for a in meeting.amendments]
+
+def render(data: dict[str, Any], *, markdown: bool) -> str:
+    """Text from record data (from `record_data`, or read back from a JSON export)."""
+    session, case, scaling = data["session"], data["case"], data["scaling"]
+
+    def heading(text: str) -> list[str]:
+        return ["", f"## {text}" if markdown else text.upper()]
+
+    def fact(label: str, value: str) -> str:
+        return f"- **{label}:** {value}" if markdown else f"{label}: {value}"
+
+    title = f"{MeetingKind(session['kind']).label}: {case['family_label']} ({case['reference']})"
+    lines = [f"# {title}" if markdown else title]
+    if markdown:
+        lines.append("")
+    lines += [fact("Date", f"{datetime.fromisoformat(session['scheduled_at']):%d %B %Y, %H:%M}"),
+              fact("Facilitator", session["facilitator"]["name"])]
+    if session["presenter"]:
+        lines.append(fact("Presenting practitioner", session["presenter"]["name"]))
+    if session["participants"]:
+        lines.append(fact("Participants", ", ".join(p["name"] for p in session["participants"])))
+    status = MeetingStatus(session["status"]).label
+    if session["agreed_by"]:
+        status += f" by {session['agreed_by']['name']} on {datetime.fromisoformat(session['agreed_at']):%d %B %Y}"
+    lines.append(fact("Status", status))
+
+    if data["action_reviews"]:
+        lines += heading("Review of previous actions")
+        lines += [f"- {r['description']} — {r['outcome_label']}" + (f": {r['note']}" if r["note"] else "")
+                  for r in data["action_reviews"]]
+    for section in data["map"]:
+        if section["items"]:
+            lines += heading(Section(section["section"]).label)
+            lines += [_bullet(item["text"]) for item in section["items"]]
+    if data["danger_statements"]:
+        lines += heading("Danger statements")
+        lines += [_bullet(d["statement"]) for d in data["danger_statements"]]
+    if data["safety_goals"]:
+        lines += heading("Safety goals")
+        lines += [_bullet(g["statement"]) for g in data["safety_goals"]]
+
+    lines += heading("Scaling")
+    lines += [scaling["question"], f"0 = {scaling['scale_zero']}", f"10 = {scaling['scale_ten']}"]
+    if markdown:
+        lines[-2:] = ["", f"- **0** = {scaling['scale_zero']}", f"- **10** = {scaling['scale_ten']}"]
+    if not scaling.get("revealed", True):
+        lines.append(f"The scores stay hidden until the facilitator reveals them: "
+                     f"{scaling['answered']} of {scaling['expected']} have scaled.")
+    for score in scaling["scores"]:
+        given = "skipped" if score["score"] is None else str(score["score"])
+        who = score["person"]["name"] if score["person"] else "A colleague"
+        lines.append(f"- {who}: {given}" + (f" — {score['reason']}" if score["reason"] else ""))
+    if scaling["median"] is not None:
+        lines.append(f"Median {scaling['median']:g}; range {scaling['low']} to {scaling['high']}.")
+    if scaling["family_score"] is not None:
+        lines.append(f"The family's own score: {scaling['family_score']}" +
+                     (f" — {scaling['family_score_note']}" if scaling["family_score_note"] else ""))
+
+    lines += heading("Agreed actions")
+    lines += [_action_line(a) for a in data["actions"]] or ["- None recorded."]
+    if data["amendments"]:
+        lines += heading("Amendments")
+        lines += [f"- {datetime.fromisoformat(a['at']):%d %B %Y} {a['author']['name']}: {a['text']} "
+                  f"(reason: {a['reason']})" for a in data["amendments"]]
     return "\n".join(lines) + "\n"
+
+
+def _action_line(action: dict) -> str:
+    line = f"- {action['description']} — {action['owner_label']}"
+    if action["due_on"]:
+        line += f", by {date.fromisoformat(action['due_on']):%d %B %Y}"
+    if action["status"] != "open":
+        # Closed after the meeting (from "My actions" or the next session's review): kept with the record.
+        line += f" [{action['status_label']}" + (f": {action['closing_note']}]" if action["closing_note"] else "]")
+    return line
 
 
 def _bullet(text: str) -> str:

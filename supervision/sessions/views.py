@@ -19,6 +19,7 @@ from supervision.models import (
     Section,
     User,
 )
+from supervision.services import live
 from supervision.services import meetings as ops
 from supervision.services.errors import DomainError, EditConflict
 from supervision.services.record import plain_text
@@ -40,11 +41,11 @@ def _danger_choices(meeting) -> list[SelectChoice]:
         SelectChoice(d.id, f"Danger statement {i}") for i, d in enumerate(meeting.danger_statements, 1)]
 
 
-def _meeting_form(case, meeting=None) -> f.MeetingForm:
+def _meeting_form(case, meeting=None, staff: list[SelectChoice] | None = None) -> f.MeetingForm:
     form = f.MeetingForm(obj=meeting)
-    staff = staff_choices(case.team_id)
+    staff = staff if staff is not None else staff_choices(case.team_id)  # read once for the three selects
     form.facilitator_id.choices = staff
-    form.presenter_id.choices = staff_choices(case.team_id, "No presenter yet")
+    form.presenter_id.choices = [SelectChoice(0, "No presenter yet"), *staff]
     form.participant_ids.choices = staff
     if meeting is not None and request.method == "GET":
         form.kind.data = meeting.kind.value
@@ -70,7 +71,8 @@ def editor_page(meeting, status: int = 200, **forms):
     score_form = forms.get("score_form") or f.ScoreForm()
     score_form.user_id.choices = _scorer_choices(meeting)
     action_form = forms.get("action_form") or f.ActionForm()
-    action_form.owner_id.choices = staff_choices(meeting.case.team_id, "Someone outside the team")
+    staff = staff_choices(meeting.case.team_id)
+    action_form.owner_id.choices = [SelectChoice(0, "Someone outside the team"), *staff]
     goal_form = forms.get("goal_form") or f.SafetyGoalForm()
     goal_form.danger_statement_id.choices = _danger_choices(meeting)
     context = dict(
@@ -80,8 +82,8 @@ def editor_page(meeting, status: int = 200, **forms):
         danger_form=forms.get("danger_form") or f.DangerStatementForm(), goal_form=goal_form,
         score_form=score_form, family_form=forms.get("family_form") or f.FamilyScoreForm(obj=meeting),
         action_form=action_form, review_form=forms.get("review_form") or f.ReviewForm(),
-        details_form=forms.get("details_form") or _meeting_form(meeting.case, meeting),
-        to_review=ops.actions_to_review(meeting), summary=ops.summarise(meeting.scores),
+        details_form=forms.get("details_form") or _meeting_form(meeting.case, meeting, staff),
+        to_review=ops.actions_to_review(meeting), scaling=live.scaling_view(meeting),
         empty_form=EmptyForm(), can_agree=can_agree(current_user, meeting),
     )
     return render_template("sessions/editor.html", **context), status
@@ -115,7 +117,7 @@ def new(case_id: int):
 @bp.get("/sessions/<int:meeting_id>")
 @login_required
 def editor(meeting_id: int):
-    meeting = get_meeting_for(current_user, meeting_id)
+    meeting = get_meeting_for(current_user, meeting_id, *ops.WHOLE_MEETING)
     if meeting.is_agreed:
         return redirect(url_for("sessions.record", meeting_id=meeting.id))
     return editor_page(meeting)
@@ -396,12 +398,12 @@ def agree(meeting_id: int):
 @bp.get("/sessions/<int:meeting_id>/record")
 @login_required
 def record(meeting_id: int):
-    return record_page(get_meeting_for(current_user, meeting_id), f.AmendmentForm())
+    return record_page(get_meeting_for(current_user, meeting_id, *ops.WHOLE_MEETING), f.AmendmentForm())
 
 
 def record_page(meeting, amendment_form: f.AmendmentForm, status: int = 200):
     return render_template("sessions/record.html", meeting=meeting, case=meeting.case,
-                           summary=ops.summarise(meeting.scores), text=plain_text(meeting),
+                           scaling=live.scaling_view(meeting), text=plain_text(meeting),
                            amendment_form=amendment_form, sections=list(Section)), status
 
 
