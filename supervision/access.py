@@ -63,11 +63,21 @@ def get_case_for(user: User, case_id: int, *options: ORMOption) -> Case:
 def get_meeting_for(user: User, meeting_id: int, *options: ORMOption) -> Meeting:
     """`options`: what the page will read, loaded with the session (e.g. meetings.WHOLE_MEETING)."""
     meeting = db.session.get(Meeting, meeting_id, options=options)
-    if meeting is None or (meeting.case.team_id != user.team_id and not sits_on_panel(user, meeting_id=meeting.id)):
+    if meeting is None or (meeting.case.team_id != user.team_id and not (
+            _panel_member_may(request.method, request.endpoint) and sits_on_panel(user, meeting_id=meeting.id))):
         abort(404)
     require_case_reader(user)
     record_view(user, case=meeting.case, meeting=meeting)
     return meeting
+
+
+# What a panel member from another team may do in a CMR slot they sit on: look, scale and propose.
+# The map and the record stay with the family's own team, whose manager agrees them.
+PANEL_MEMBER_CHANGES = frozenset({"live.submit_score", "live.propose"})
+
+
+def _panel_member_may(method: str, endpoint: str | None) -> bool:
+    return method in ("GET", "HEAD") or endpoint in PANEL_MEMBER_CHANGES
 
 
 def can_agree(user: User, meeting: Meeting) -> bool:

@@ -204,6 +204,12 @@ def test_panel_members_from_another_team_see_the_slots_they_sit_on_and_nothing_e
     assert sitting.get(f"/sessions/{ids['cmr']}/record").status_code == 200
     assert sitting.get(f"/panels/{ids['panel']}").status_code == 200  # the agenda, to look at
     assert sitting.post(f"/panels/{ids['panel']}", data={}).status_code == 404  # not to organise
+    # The map and the record stay with the family's own team: no editing, no agreeing.
+    assert sitting.post(f"/sessions/{ids['cmr']}/sections/past_harm/items", data={"text": "x"}).status_code == 404
+    assert sitting.post(f"/sessions/{ids['cmr']}/agree", data={}).status_code == 404
+    # ...but they scale and propose like everyone in the room (a 400 here: the form is empty).
+    assert sitting.post(f"/sessions/{ids['cmr']}/take-part/score", data={}).status_code != 404
+    assert sitting.post(f"/sessions/{ids['cmr']}/take-part/propose", data={}).status_code != 404
     assert sitting.get(f"/cases/{ids['case']}").status_code == 404  # not the team's case file
     assert sitting.get(f"/sessions/{ids['meeting']}").status_code == 404  # nor the case's other sessions
     for url in (f"/sessions/{ids['cmr']}", f"/panels/{ids['panel']}"):
