@@ -98,3 +98,30 @@ def test_case_page_shows_the_latest_sessions_and_the_whole_history_on_request(lo
     assert whole.count('<article class="card">') == total
     assert f"All {total} sessions" in whole and "Show the latest only" in whole
     assert whole.count("First written") == 1
+
+
+def test_a_manager_allocates_seeing_each_caseload_with_the_family(login_as, team_setup, db):
+    case, worker = team_setup["case"], team_setup["worker"]
+    page = login_as(team_setup["manager"]).get(f"/cases/{case.id}/edit").data.decode()
+    children = len(case.children)
+    assert f"{worker.name}: holds it, {children} children" in page  # the holder's figure as it is
+    # Anyone else: their caseload with this family added, against the team's limit.
+    assert f"{team_setup['manager'].name}: with this family {children} children" in page
+    assert f"(limit {team_setup['team'].caseload_limit})" in page
+
+
+def test_only_a_manager_changes_who_holds_a_case(login_as, team_setup, db):
+    case, worker = team_setup["case"], team_setup["worker"]
+    client = login_as(worker)
+    page = client.get(f"/cases/{case.id}/edit").data.decode()
+    assert "Only a manager changes who holds a case." in page
+    response = client.post(f"/cases/{case.id}/edit", data={
+        "reference": case.reference, "family_label": "Kept label", "practitioner_id": team_setup["manager"].id,
+        "legal_status": case.legal_status.value, "is_open": "y"})
+    assert response.status_code == 400 and b"Kept label" in response.data
+    db.session.refresh(case)
+    assert case.practitioner_id == worker.id
+    # The rest of the details are theirs to keep up to date.
+    assert client.post(f"/cases/{case.id}/edit", data={
+        "reference": case.reference, "family_label": "Renamed by the worker", "practitioner_id": worker.id,
+        "legal_status": case.legal_status.value, "is_open": "y"}).status_code == 302

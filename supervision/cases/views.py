@@ -5,12 +5,14 @@ from datetime import date
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
+from wtforms.fields.choices import SelectChoice
 
-from supervision.access import get_case_for, require_case_reader, visible_cases
+from supervision.access import get_case_for, require_case_reader, sees_team_figures, visible_cases
 from supervision.cases.forms import CaseForm, ChildForm
 from supervision.extensions import db
-from supervision.forms import EmptyForm, staff_choices
+from supervision.forms import EmptyForm
 from supervision.models import Action, ActionStatus, Case, Child, LegalStatus, User
+from supervision.services import caseloads as caseloads_service
 from supervision.services import cases as cases_service
 from supervision.services import live, story
 from supervision.services import meetings as meetings_service
@@ -53,11 +55,28 @@ def show(case_id: int):
 
 def _case_form(team_id: int, case: Case | None = None) -> CaseForm:
     form = CaseForm(obj=case)
-    form.practitioner_id.choices = staff_choices(team_id, "Not allocated")
+    form.practitioner_id.choices = _allocation_choices(case)
+    if not sees_team_figures(current_user):
+        form.practitioner_id.description = "Only a manager changes who holds a case."
     if case is not None and request.method == "GET":
         form.legal_status.data = case.legal_status.value
         form.practitioner_id.data = case.practitioner_id or 0
     return form
+
+
+def _allocation_choices(case: Case | None) -> list[SelectChoice]:
+    """Managers allocate, seeing what each caseload would become; others keep the allocation
+    as it is, or take a new family themselves."""
+    nobody = SelectChoice(0, "Not allocated")
+    if sees_team_figures(current_user):
+        choices = [SelectChoice(a.practitioner.id, a.label)
+                   for a in caseloads_service.allocations(current_user.team, case, date.today())]
+        if case is not None and case.practitioner and case.practitioner_id not in {c.value for c in choices}:
+            choices.append(SelectChoice(case.practitioner_id, f"{case.practitioner.name}: holds it"))
+        return [nobody, *choices]
+    if case is None:
+        return [nobody, SelectChoice(current_user.id, current_user.name)]
+    return [SelectChoice(case.practitioner_id, case.practitioner.name) if case.practitioner else nobody]
 
 
 def _save(case: Case | None, form: CaseForm) -> Case:

@@ -411,6 +411,38 @@ def apply_moves(team: Team, moves: dict[int, int], by: User, *, move_open_action
     return len(resolved)
 
 
+@dataclass(frozen=True)
+class Allocation:
+    """Who could hold a case, and what their caseload would become with it."""
+
+    practitioner: User
+    with_case: Caseload
+    holds_it: bool
+
+    @property
+    def label(self) -> str:
+        load = self.with_case
+        words = (f"{self.practitioner.name}: {'holds it, ' if self.holds_it else 'with this family '}"
+                 f"{load.children} children, weighted {load.weighted:g} (limit {load.limit})")
+        return words + (", above the limit" if load.above_limit else "")
+
+
+def allocations(team: Team, case: Case | None, today: date) -> list[Allocation]:
+    """Each possible holder of the case with their caseload as it would be: the choice is made
+    seeing what it does to each caseload, before anything is saved."""
+    weights = weights_for(team)
+    now = {c.practitioner.id: c for c in current_caseloads(team, today)}
+    result = []
+    for person in receivers(team):
+        before = now.get(person.id) or Caseload(person, team.caseload_limit)
+        after = Caseload(person, team.caseload_limit, before.cases, before.children, before.weighted)
+        holds_it = case is not None and case.practitioner_id == person.id
+        if case is not None and case.is_open and not holds_it:
+            _add(after, CaseFigure(case.id, person.id, case.legal_status, len(case.children)), weights)
+        result.append(Allocation(person, after, holds_it))
+    return result
+
+
 def children_by_status(cases: list[Case]) -> dict[LegalStatus, int]:
     counts: dict[LegalStatus, int] = defaultdict(int)
     for case in cases:
