@@ -29,11 +29,13 @@ test: setup
 
 setup: system-deps $(BIN)/.installed
 
-# Graphviz draws genograms; Chromium runs the browser tests.
+# Graphviz draws genograms; Chromium runs the browser tests; python3-venv makes .venv
+# (Debian leaves ensurepip out of its python3).
 system-deps:
 	@missing=""; \
 	command -v dot >/dev/null 2>&1 || missing="$$missing graphviz"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	[ -x $(BIN)/python ] || $(PYTHON) -c "import ensurepip, venv" 2>/dev/null || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then \
 	  if command -v apt-get >/dev/null 2>&1; then \
 	    echo "Installing Debian packages:$$missing"; \
