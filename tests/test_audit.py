@@ -190,3 +190,115 @@ def test_application_logs_name_no_one(app, team_setup, db, caplog):
     for identifying in ("Kayla", "Harlow", case.family_label, team_setup["manager"].email,
                         team_setup["worker"].email, team_setup["manager"].name):
         assert identifying not in logged
+
+
+# --- scaling scores: hidden until the reveal, nobody named in an anonymous round ------------------
+
+SECRET_REASON = "Kept-Secret-Reason-4417"
+
+
+def _csv_rows(client, query: str = "") -> list[dict]:
+    response = client.get(f"/audit/export.csv{query}")
+    assert response.status_code == 200
+    return list(csv.DictReader(io.StringIO(response.data.decode())))
+
+
+def _open_scaling(client, meeting, anonymous: bool = False) -> None:
+    if anonymous:
+        assert client.post(f"/sessions/{meeting.id}/live/anonymous", data={"anonymous": "y"}).status_code == 302
+    assert client.post(f"/sessions/{meeting.id}/live/scaling", data={"action": "open"}).status_code == 302
+
+
+def _score_in_editor(client, meeting, person, score: int, reason: str) -> None:
+    response = client.post(f"/sessions/{meeting.id}/scores", data={
+        "score-user_id": person.id, "score-score": str(score), "score-reason": reason})
+    assert response.status_code == 302
+
+
+def test_scores_in_the_log_are_hidden_until_the_reveal(app, team_setup, db):
+    manager, worker, meeting = team_setup["manager"], team_setup["worker"], team_setup["meeting"]
+    client = signed_in(app, manager)
+    _open_scaling(client, meeting)
+    _score_in_editor(client, meeting, worker, 7, SECRET_REASON)
+
+    page = client.get("/audit").data.decode()
+    assert "Added scaling score" in page  # that a score was recorded, and when, is shown...
+    assert SECRET_REASON not in page and "hidden until the reveal" in page  # ...not what it was
+    [row] = [r for r in _csv_rows(client) if r["record"] == "scaling_scores"]
+    details = json.loads(row["details"])
+    assert details["score"] == details["reason"] == "hidden until the reveal"
+    assert details["user_id"] == worker.id and row["who"] == manager.name  # a named round: who is shown
+    # The row itself keeps what was recorded: the log stays a complete record once revealed.
+    [stored] = _events(db, entity="scaling_scores")
+    assert json.loads(stored.changes)["reason"] == SECRET_REASON
+
+    assert client.post(f"/sessions/{meeting.id}/live/scaling", data={"action": "reveal"}).status_code == 302
+    assert SECRET_REASON in client.get("/audit").data.decode()
+    [row] = [r for r in _csv_rows(client) if r["record"] == "scaling_scores"]
+    assert json.loads(row["details"])["score"] == 7 and json.loads(row["details"])["reason"] == SECRET_REASON
+
+
+def test_a_replaced_score_and_the_family_score_are_hidden_too(app, team_setup, db):
+    manager, worker, meeting = team_setup["manager"], team_setup["worker"], team_setup["meeting"]
+    client = signed_in(app, manager)
+    _open_scaling(client, meeting)
+    _score_in_editor(client, meeting, worker, 3, "first thoughts")
+    _score_in_editor(client, meeting, worker, 8, "second thoughts")
+    from supervision.services import meetings as ops
+
+    ops.set_family_score(meeting, 4, "Mum's own number")
+    db.session.commit()
+    rows = _csv_rows(client)
+    text = json.dumps(rows)
+    for secret in ("first thoughts", "second thoughts", "Mum's own number"):
+        assert secret not in text
+    [update] = [r for r in rows if r["record"] == "scaling_scores" and r["what happened"] == "Changed"]
+    assert json.loads(update["details"])["score"] == ["hidden until the reveal"] * 2
+    family = [json.loads(r["details"]) for r in rows if r["record"] == "meetings" and "family_score" in r["details"]]
+    assert family and all(d["family_score"] == ["hidden until the reveal"] * 2 for d in family)
+
+
+def test_an_anonymous_round_never_names_who_gave_a_score(app, team_setup, make_user, db):
+    manager, worker, meeting = team_setup["manager"], team_setup["worker"], team_setup["meeting"]
+    client = signed_in(app, manager)
+    _open_scaling(client, meeting, anonymous=True)
+    _score_in_editor(client, meeting, worker, 6, SECRET_REASON)
+
+    def score_rows(query=""):
+        return [r for r in _csv_rows(client, query) if r["record"] == "scaling_scores"]
+
+    for revealed in (False, True):
+        [row] = score_rows()
+        details = json.loads(row["details"])
+        assert row["who"].startswith("Anonymous") and row["email"] == ""
+        assert details["user_id"] == "anonymous" and str(worker.id) not in json.dumps(details["user_id"])
+        assert (details["reason"] == SECRET_REASON) is revealed
+        page = client.get("/audit").data.decode()
+        assert "Anonymous (an anonymous scaling round)" in page
+        # Filtering by a person would name them: the anonymous rows are not listed under anyone.
+        assert score_rows(f"?user_id={manager.id}") == [] and score_rows(f"?user_id={worker.id}") == []
+        assert "Added scaling score" not in client.get(f"/audit?user_id={manager.id}").data.decode()
+        if not revealed:
+            client.post(f"/sessions/{meeting.id}/live/scaling", data={"action": "reveal"})
+
+
+def test_record_change_logs_an_upsert_in_its_own_transaction(app, team_setup, db):
+    """What services/live.py's phone score (one upsert, unseen by the listener) should call."""
+    from supervision.audit import record_change
+    from supervision.models import AuditKind
+
+    manager, worker, meeting = team_setup["manager"], team_setup["worker"], team_setup["meeting"]
+    values = {"user_id": worker.id, "score": 5, "reason": SECRET_REASON}
+    record_change(AuditKind.CREATE, entity="scaling_scores", entity_id=99, meeting=meeting, values=values,
+                  user=worker)
+    db.session.rollback()  # rolled back with the change it describes
+    assert _events(db, entity="scaling_scores") == []
+    record_change(AuditKind.CREATE, entity="scaling_scores", entity_id=99, meeting=meeting, values=values,
+                  user=worker)
+    db.session.commit()
+    [row] = _events(db, entity="scaling_scores")
+    assert (row.user_id, row.meeting_id, row.case_id, row.team_id) == (
+        worker.id, meeting.id, meeting.case_id, team_setup["team"].id)
+    client = signed_in(app, manager)
+    [shown] = [r for r in _csv_rows(client) if r["record"] == "scaling_scores"]
+    assert shown["who"] == worker.name and json.loads(shown["details"])["reason"] == "hidden until the reveal"

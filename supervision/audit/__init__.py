@@ -9,8 +9,10 @@
   object's attribute history (before/after) for every model, except those marked
   `__audit__ = False`, and inserts the rows in the same transaction as the change:
   a change is never committed without its audit row, and a rolled-back change
-  leaves none. Bulk `update()`/`delete()` statements bypass this; do not use them
-  on case data.
+  leaves none. Bulk `update()`/`delete()` statements and upserts bypass this; do not
+  use them on case data, or log them with `record_change` right after the statement.
+- Reading: what a manager may see of a row (scores hidden until the reveal) is decided
+  in report.py, when the log is read; rows are stored as they happened.
 
 Nothing identifying goes to application logs: this table is the place for it.
 """
@@ -39,7 +41,7 @@ from supervision.models.types import utcnow
 REDACTED = "[not recorded]"
 _SECRET_WORDS = ("password", "token", "secret", "join_code")
 
-__all__ = ["record_event", "record_view", "REDACTED"]
+__all__ = ["record_change", "record_event", "record_view", "REDACTED"]
 
 
 # --- who and where --------------------------------------------------------------
@@ -114,6 +116,22 @@ def record_event(kind: AuditKind, *, entity: str, user: User | None = None, team
                     team_id=team_id if team_id is not None else (user.team_id if user else None),
                     case_id=case_id, meeting_id=meeting_id, kind=kind.value, entity=entity, entity_id=entity_id,
                     source=_source(), changes=json.dumps(details, ensure_ascii=False) if details else None))
+
+
+def record_change(kind: AuditKind, *, entity: str, values: dict, meeting: Meeting | None = None,
+                  entity_id: int | None = None, user: User | None = None) -> None:
+    """Log a change made by a statement the listener cannot see (an upsert, a bulk update),
+    in the same transaction as the change: committed with it, rolled back with it.
+    `values`: the columns written, as the listener would record them ({column: value})."""
+    user = user or _actor()
+    case_id = meeting.case_id if meeting is not None else None
+    team_id = meeting.case.team_id if meeting is not None else (user.team_id if user else None)
+    changes = {name: REDACTED if _secret(name) and value is not None else _plain(value)
+               for name, value in values.items()}
+    db.session.execute(insert(AuditEvent.__table__), [dict(
+        at=utcnow(), user_id=user.id if user else None, team_id=team_id, case_id=case_id,
+        meeting_id=meeting.id if meeting is not None else None, kind=kind.value, entity=entity[:64],
+        entity_id=entity_id, source=_source(), changes=json.dumps(changes, ensure_ascii=False, default=str))])
 
 
 def _write_now(row: dict) -> None:

@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from supervision.access import require_audit_reader
 from supervision.audit import record_event
 from supervision.audit.forms import AuditFilterForm
-from supervision.audit.report import PAGE_SIZE, as_csv, describe, entity_word, events_for, people_and_cases
+from supervision.audit.report import PAGE_SIZE, as_csv, describe, entity_word, events_for, shown
 from supervision.extensions import db
 from supervision.models import AuditKind, Case, User
 
@@ -40,12 +40,11 @@ def index():
     valid = form.validate()
     before = request.args.get("before", type=int)
     events = events_for(current_user.team_id, form, before=before) if valid else []
-    names, cases = people_and_cases(events)
     older = events[-1].id if len(events) == PAGE_SIZE else None
     # Only the filters themselves carry over into links (never url_for's own _external, _scheme...).
     args = {name: request.args[name] for name in FILTERS if request.args.get(name)}
-    return render_template("audit/index.html", form=form, events=events, names=names, cases=cases, older=older,
-                           args=args, describe=describe, entity_word=entity_word), 200 if valid else 400
+    return render_template("audit/index.html", form=form, events=shown(events, by_person=bool(form.user_id.data)),
+                           older=older, args=args, describe=describe, entity_word=entity_word), 200 if valid else 400
 
 
 @bp.get("/export.csv")
@@ -56,5 +55,5 @@ def export():
     events = events_for(current_user.team_id, form, limit=None)
     record_event(AuditKind.EXPORT, entity="audit_events",
                  details={"rows": len(events), "filters": {k: request.args[k] for k in FILTERS if request.args.get(k)}})
-    return Response(as_csv(events), mimetype="text/csv",
+    return Response(as_csv(events, by_person=bool(form.user_id.data)), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=audit-log.csv"})
