@@ -69,14 +69,21 @@
   }
 
   // --- the connection ------------------------------------------------------------------------
-  const status = { live: "", offline: "Offline: reconnecting…", polling: "Updating every few seconds", signedOut: "Signed out: sign in again to follow the room" };
+  // Three ways to follow the room, always said in words: live (the stream), polling (the stream is
+  // blocked, or ?transport=poll), offline (neither answers). Only the live way is silent on the wall.
+  const status = {
+    live: "", offline: "Offline: reconnecting…", signedOut: "Signed out: sign in again to follow the room",
+    polling: "Updating every few seconds",
+    fallback: "Updating every few seconds: this network blocks live updates",
+  };
   function showStatus(kind) {
+    const wall = mode === "screen" || mode === "panel-screen"; // nothing on the room's screen unless wrong
     document.querySelectorAll("[data-connection]").forEach((node) => {
-      node.dataset.state = kind;
-      const wall = mode === "screen" || mode === "panel-screen"; // nothing on the room's screen unless wrong
+      node.dataset.state = kind === "fallback" ? "polling" : kind;
       node.textContent = status[kind] || (wall ? "" : "Live");
       node.hidden = wall && kind === "live";
     });
+    document.body.dataset.liveMode = kind;
     document.body.classList.toggle("is-offline", kind === "offline");
   }
 
@@ -87,45 +94,58 @@
     render();
   }
 
+  // window.liveTuning: a page set up before this script (the browser tests) may shorten these.
+  const tuning = window.liveTuning || {};
+  const FALLBACK_AFTER = tuning.fallbackAfter || 3; // streams in a row that end before their first event
+  const POLL_MS = tuning.pollMs || 2000;
+  const TRY_STREAM_EVERY = tuning.tryStreamEvery || 30; // polls (about a minute) between tries of the stream
   const connection = {
-    source: null, attempts: 0, silentFailures: 0, retryTimer: null, helloTimer: null, pollTimer: null,
-    polling: root.dataset.transport === "poll" || document.body.dataset.transport === "poll",
+    source: null, attempts: 0, fruitless: 0, retryTimer: null, helloTimer: null, pollTimer: null,
+    polling: false, pollRun: 0,
+    forced: root.dataset.transport === "poll" || document.body.dataset.transport === "poll",
     start() {
       window.addEventListener("offline", () => { this.stop(); showStatus("offline"); });
       window.addEventListener("online", () => { this.attempts = 0; this.stop(); this.connect(); });
-      if (this.polling) this.startPolling(); else this.openStream();
+      this.connect();
     },
-    stop() {
+    stopStream() {
       if (this.source) { this.source.close(); this.source = null; }
-      clearTimeout(this.retryTimer); clearTimeout(this.helloTimer); clearTimeout(this.pollTimer);
+      clearTimeout(this.retryTimer); clearTimeout(this.helloTimer);
     },
-    connect() { if (this.polling) this.startPolling(); else this.openStream(); },
+    stopPolling() { this.polling = false; this.pollRun += 1; clearTimeout(this.pollTimer); },
+    stop() { this.stopStream(); this.stopPolling(); },
+    connect() {
+      if (this.forced || this.fruitless >= FALLBACK_AFTER) this.startPolling(); else this.openStream();
+    },
     openStream() {
-      this.stop();
+      this.stopStream();
       const url = `${root.dataset.streamUrl}?last_event_id=${lastId}`;
       const source = new EventSource(url);
       this.source = source;
       let greeted = false;
-      // A proxy that buffers the stream never lets the first event through: after a few of those, poll.
-      this.helloTimer = setTimeout(() => { if (!greeted) this.failed(true); }, 8000);
+      // A proxy that buffers the stream never lets the first event through: that counts as a failure too.
+      this.helloTimer = setTimeout(() => { if (!greeted) this.streamFailed(false); }, 8000);
       source.addEventListener("hello", (e) => {
         greeted = true; clearTimeout(this.helloTimer);
-        this.attempts = 0; this.silentFailures = 0; this.polling = false;
+        this.attempts = 0; this.fruitless = 0;
+        this.stopPolling();
         clockOffset = JSON.parse(e.data).server_ms - Date.now();
         showStatus("live");
       });
       source.addEventListener("ping", (e) => { clockOffset = JSON.parse(e.data).server_ms - Date.now(); });
       source.addEventListener("state", (e) => accept(Number(e.lastEventId), JSON.parse(e.data)));
       source.addEventListener("bye", () => { this.openStream(); }); // the server's bounded stream ended: go on at once
-      source.onerror = () => this.failed(false);
+      // Refused (a proxy's 403 or 502, a full server's 503), reset, or dropped: EventSource says only "error".
+      source.onerror = () => { if (this.source === source) this.streamFailed(greeted); };
     },
-    failed(buffered) {
-      this.stop();
-      showStatus("offline");
-      if (!navigator.onLine) return; // the "online" event reconnects
-      if (buffered) this.silentFailures += 1;
+    streamFailed(greeted) {
+      this.stopStream();
+      if (!greeted) this.fruitless += 1;
+      if (this.polling) return; // a try of the stream while polling: polling goes on, and tries again later
+      if (!navigator.onLine) { showStatus("offline"); return; } // the "online" event reconnects
       this.checkSignedIn();
-      if (this.silentFailures >= 3) { this.polling = true; this.startPolling(); return; }
+      if (this.fruitless >= FALLBACK_AFTER) { this.startPolling(); return; }
+      showStatus("offline");
       const delay = Math.min(30000, 1000 * 2 ** this.attempts) * (0.5 + Math.random() / 2);
       this.attempts += 1;
       this.retryTimer = setTimeout(() => this.openStream(), delay);
@@ -137,30 +157,34 @@
     },
     startPolling() {
       this.stop();
-      let polls = 0;
+      this.polling = true;
+      const run = this.pollRun;
+      const current = () => this.polling && this.pollRun === run; // a stream that came back ends this loop
+      let polls = 0, misses = 0;
       const poll = () => {
+        if (!current()) return;
         polls += 1;
-        // Now and then, see whether streaming works again (a forced ?transport=poll never does).
-        if (polls % 30 === 0 && root.dataset.transport !== "poll" && document.body.dataset.transport !== "poll") {
-          this.openStream();
-          return;
-        }
+        // Now and then, try the stream again while polling goes on (a forced ?transport=poll never does).
+        if (!this.forced && polls % TRY_STREAM_EVERY === 0) this.openStream();
         fetch(`${root.dataset.stateUrl}?since=${lastId}`, { headers: { Accept: "application/json" }, redirect: "manual" })
           .then((r) => {
+            if (!current()) return null;
             if (r.type === "opaqueredirect") { showStatus("signedOut"); return null; }
             if (!r.ok) throw new Error(String(r.status));
-            showStatus("polling");
-            this.attempts = 0;
+            misses = 0;
+            showStatus(this.forced ? "polling" : "fallback");
             return r.status === 204 ? null : r.json();
           })
           .then((data) => {
+            if (!current()) return;
             if (data) { clockOffset = data.server_ms - Date.now(); accept(data.id, data.state); }
-            this.pollTimer = setTimeout(poll, 2000);
+            this.pollTimer = setTimeout(poll, POLL_MS);
           })
           .catch(() => {
+            if (!current()) return;
             showStatus("offline");
-            this.attempts += 1;
-            this.pollTimer = setTimeout(poll, Math.min(30000, 2000 * 2 ** this.attempts));
+            misses += 1;
+            this.pollTimer = setTimeout(poll, Math.min(30000, POLL_MS * 2 ** misses));
           });
       };
       poll();

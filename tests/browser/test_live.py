@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import http.client
+import re
 import threading
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
-from supervision.services import live
+from supervision.services import live, panels
 from tests.browser.conftest import PHONE
 
 SECRET = "Quokka-reason-5521"
@@ -175,6 +177,97 @@ def test_where_streaming_is_blocked_the_screen_polls(team_setup, new_page):
     box.fill("Dad drinks more when he is out of work")
     box.press("Enter")
     expect(screen.locator(".big-list")).to_contain_text("Dad drinks more when he is out of work", timeout=8000)
+
+
+FALLBACK = "Updating every few seconds: this network blocks live updates"
+
+
+def _refuse_streams(page, failure: str) -> list[str]:
+    """A council proxy that refuses the live stream (a 502, or a reset connection) but lets pages through."""
+    refused: list[str] = []
+
+    def refuse(route) -> None:
+        refused.append(route.request.url)
+        if failure == "502":
+            route.fulfill(status=502, content_type="text/html", body="<h1>Bad gateway</h1>")
+        else:
+            route.abort("connectionreset")
+
+    page.route(re.compile(r"/(live/)?stream\?"), refuse)
+    return refused
+
+
+@pytest.mark.parametrize("failure", ["502", "connection reset"])
+def test_where_the_stream_fails_the_screen_polls_says_so_and_gets_the_consoles_items(team_setup, new_page,
+                                                                                       failure):
+    meeting, manager = team_setup["meeting"], team_setup["manager"]
+    screen = new_page(manager)
+    refused = _refuse_streams(screen, failure)
+    screen.goto(f"/sessions/{meeting.id}/screen")
+    indicator = screen.locator("[data-connection]")
+    expect(indicator).to_have_text(FALLBACK)
+    expect(indicator).to_have_attribute("data-state", "polling")
+    expect(screen.locator("body")).not_to_have_class(re.compile("is-offline"))
+    assert len(refused) >= 3  # three streams failed in a row before it fell back
+
+    console = new_page(manager)
+    console.goto(f"/sessions/{meeting.id}/console")
+    console.get_by_role("button", name="Hypotheses", exact=True).click()
+    box = console.get_by_label("Add to hypotheses")
+    box.fill("Mum stops eating when the bills come")
+    box.press("Enter")
+    expect(screen.locator("[data-bind=phase-label]")).to_have_text("Hypotheses")
+    expect(screen.locator(".big-list")).to_contain_text("Mum stops eating when the bills come")
+    expect(indicator).to_have_text(FALLBACK)  # still polling, still saying so
+
+    # Polling that cannot reach the server says it is offline, and recovers on its own.
+    screen.context.set_offline(True)
+    expect(indicator).to_contain_text("Offline")
+    screen.context.set_offline(False)
+    expect(indicator).to_have_text(FALLBACK)
+
+
+def test_a_polling_screen_tries_the_stream_again_and_goes_live_when_it_works(team_setup, new_page):
+    meeting, manager = team_setup["meeting"], team_setup["manager"]
+    screen = new_page(manager)
+    screen.add_init_script("window.liveTuning = {pollMs: 300, tryStreamEvery: 3}")
+    refused = _refuse_streams(screen, "502")
+    screen.goto(f"/sessions/{meeting.id}/screen")
+    indicator = screen.locator("[data-connection]")
+    expect(indicator).to_have_text(FALLBACK)
+    tries = len(refused)
+    expect(indicator).to_have_text(FALLBACK)
+    screen.wait_for_timeout(1500)  # about five polls: the stream is tried again meanwhile
+    assert len(refused) > tries
+    expect(indicator).to_have_text(FALLBACK)
+
+    screen.unroute_all()  # the proxy lets streams through again
+    expect(screen.locator("body")).to_have_attribute("data-live-mode", "live")
+    expect(indicator).to_be_hidden()
+    console = new_page(manager)
+    console.goto(f"/sessions/{meeting.id}/console")
+    console.get_by_role("button", name="Worries", exact=True).click()
+    expect(screen.locator("[data-bind=phase-label]")).to_have_text("Worries")
+
+
+def test_a_panel_screen_whose_stream_is_blocked_polls_and_follows_the_chair(team_setup, new_page, db):
+    manager, case = team_setup["manager"], team_setup["case"]
+    panel = panels.create_panel(team_setup["team"].id, title="CMR panel", starts_at=datetime(2026, 11, 26, 9, 30),
+                                chair=manager, members=[manager], other_members="")
+    db.session.add(panel)
+    slot = panels.add_slot(panel, case, presenter=None, assistant_manager=None, minutes=40)
+    db.session.commit()
+    panel_id, meeting_id = panel.id, slot.meeting_id
+
+    screen = new_page(manager)
+    _refuse_streams(screen, "502")
+    screen.goto(f"/panels/{panel_id}/screen")
+    expect(screen.locator("[data-connection]")).to_have_text(FALLBACK)
+    chair = new_page(manager)
+    chair.goto(f"/panels/{panel_id}")
+    chair.get_by_role("button", name="Start with the first family").click()
+    screen.wait_for_url(re.compile(rf"/sessions/{meeting_id}/screen"))
+    expect(screen.locator("[data-connection]")).to_have_text(FALLBACK)  # the slot's screen polls too
 
 
 def test_only_the_facilitator_can_use_the_room_controls(team_setup, new_page, db):
