@@ -1,8 +1,9 @@
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy.orm import Session
 
-from supervision.models import Action, ActionStatus, MapItem, MeetingStatus, Section
+from supervision.models import Action, ActionStatus, DangerStatement, MapItem, MeetingStatus, SafetyGoal, Section
 from supervision.services import meetings as ops
 from supervision.services.errors import EditConflict, RecordAgreed
 
@@ -247,6 +248,74 @@ def test_edit_conflict_in_the_service(team_setup, db):
     with pytest.raises(EditConflict) as caught:
         ops.edit_item(item, "c", expected_version=1)
     assert caught.value.current_text == "b"
+
+
+def _saved_meanwhile(db, model, record_id: int, **values) -> None:
+    """Another request's save, on its own connection, landing after this request read the record."""
+    with Session(db.engine) as other:
+        record = other.get(model, record_id)
+        for name, value in values.items():
+            setattr(record, name, value)
+        record.version += 1
+        other.commit()
+
+
+def test_two_saves_at_once_cannot_both_win(team_setup, db):
+    """The race: this save read version 1 and passed the check, but another landed before it was written."""
+    item = ops.add_item(team_setup["meeting"], Section.WORRIES, "original", team_setup["manager"])
+    db.session.commit()
+    assert item.version == 1  # read now, as a request does before comparing
+    _saved_meanwhile(db, MapItem, item.id, text="their save")
+    with pytest.raises(EditConflict) as caught:
+        ops.edit_item(item, "my save", expected_version=1)  # this request's copy still says version 1
+    assert (caught.value.current_text, caught.value.current_version) == ("their save", 2)
+    db.session.expire_all()
+    saved = db.session.get(MapItem, item.id)
+    assert (saved.text, saved.version) == ("their save", 2)
+
+
+@pytest.mark.parametrize("model", [DangerStatement, SafetyGoal])
+def test_a_statement_save_that_raced_another_does_not_overwrite_it(team_setup, db, model):
+    meeting = team_setup["meeting"]
+    if model is DangerStatement:
+        save = ops.save_danger_statement
+        record = save(meeting, None, statement="Worried about drinking.")
+    else:
+        def save(*args, **kwargs):
+            return ops.save_safety_goal(*args, danger_statement=None, **kwargs)
+        record = save(meeting, None, statement="A sober adult, always.")
+    db.session.commit()
+    assert record.version == 1
+    _saved_meanwhile(db, model, record.id, statement="Their words.")
+    with pytest.raises(EditConflict) as caught:
+        save(meeting, record, expected_version=1, statement="My words.")
+    assert (caught.value.current_text, caught.value.current_version) == ("Their words.", 2)
+    db.session.expire_all()
+    assert db.session.get(model, record.id).statement == "Their words."
+
+
+def test_removing_what_someone_has_just_edited_is_refused(team_setup, db):
+    item = ops.add_item(team_setup["meeting"], Section.WORRIES, "original", team_setup["manager"])
+    db.session.commit()
+    assert item.version == 1
+    _saved_meanwhile(db, MapItem, item.id, text="their save")
+    with pytest.raises(EditConflict):
+        ops.remove_item(item)
+    db.session.expire_all()
+    assert db.session.get(MapItem, item.id).text == "their save"
+
+
+def test_moving_an_item_is_not_an_edit(manager_client, team_setup, db):
+    meeting = team_setup["meeting"]
+    first = ops.add_item(meeting, Section.WORRIES, "one", team_setup["manager"])
+    second = ops.add_item(meeting, Section.WORRIES, "two", team_setup["manager"])
+    db.session.commit()
+    manager_client.post(url(meeting, f"/items/{second.id}/move"), data={"direction": "up"})
+    # Someone opened the first item before the move: their save is no conflict.
+    assert manager_client.post(url(meeting, f"/items/{first.id}"), data={"text": "one, edited", "version": "1"}
+                               ).status_code == 302
+    db.session.expire_all()
+    assert [i.text for i in meeting.items_in(Section.WORRIES)] == ["two", "one, edited"]
 
 
 def test_previous_open_actions_are_reviewed_in_the_next_session(manager_client, team_setup, make_meeting, db):

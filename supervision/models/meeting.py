@@ -163,6 +163,11 @@ class MapItem(db.Model):
     meeting: Mapped[Meeting] = relationship(back_populates="items")
     author: Mapped[User | None] = relationship()
 
+    # Optimistic concurrency (SQLAlchemy's version counter): every UPDATE or DELETE of the row matches
+    # only the version it was read at, so of two saves at once one fails with StaleDataError at flush.
+    # The services raise the counter themselves, for text edits only: moving an item is not an edit.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
 
 class DangerStatement(db.Model):
     """What professionals fear will happen if nothing changes, in a parent's words."""
@@ -181,6 +186,8 @@ class DangerStatement(db.Model):
 
     meeting: Mapped[Meeting] = relationship(back_populates="danger_statements")
     safety_goals: Mapped[list[SafetyGoal]] = relationship(back_populates="danger_statement")
+
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # see MapItem
 
 
 class SafetyGoal(db.Model):
@@ -202,6 +209,8 @@ class SafetyGoal(db.Model):
 
     meeting: Mapped[Meeting] = relationship(back_populates="safety_goals")
     danger_statement: Mapped[DangerStatement | None] = relationship(back_populates="safety_goals")
+
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # see MapItem
 
 
 class ScalingScore(db.Model):

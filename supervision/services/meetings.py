@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlalchemy.orm import defer, joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from supervision.extensions import db
 from supervision.models import (
@@ -101,21 +102,50 @@ def add_item(meeting: Meeting, section: Section, text: str, author: User) -> Map
     return item
 
 
-def _check_version(record, expected_version: int, current_text: str) -> None:
+Versioned = MapItem | DangerStatement | SafetyGoal
+
+
+def _text_of(record: Versioned) -> str:
+    return record.text if isinstance(record, MapItem) else record.statement
+
+
+def _check_version(record: Versioned, expected_version: int) -> None:
+    """The version the editor opened is not the one saved now: show both texts (the usual case)."""
     if record.version != expected_version:
-        raise EditConflict(current_text, record.version)
+        raise EditConflict(_text_of(record), record.version)
+
+
+def _write_now(record: Versioned, *, edited: bool = False) -> None:
+    """Flush the change so a save that raced another one fails here, as an EditConflict, not at commit.
+
+    The models' version counter makes each UPDATE or DELETE match only the version this request read:
+    if someone saved in between, nothing matches and SQLAlchemy raises StaleDataError. Only text edits
+    raise the counter (`edited`): moving an item is not a change anyone needs to be warned about.
+    """
+    model, record_id = type(record), record.id
+    if edited:
+        record.version += 1
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        fresh = db.session.get(model, record_id)  # the other person's save, read again
+        if fresh is None:
+            raise DomainError("Someone else removed this while you were editing it.") from None
+        raise EditConflict(_text_of(fresh), fresh.version) from None
 
 
 def edit_item(item: MapItem, text: str, expected_version: int) -> None:
     ensure_editable(item.meeting)
-    _check_version(item, expected_version, item.text)
+    _check_version(item, expected_version)
     item.text = text.strip()
-    item.version += 1
+    _write_now(item, edited=True)
 
 
 def remove_item(item: MapItem) -> None:
     ensure_editable(item.meeting)
     db.session.delete(item)
+    _write_now(item)
 
 
 def move_item(item: MapItem, offset: int) -> None:
@@ -130,6 +160,7 @@ def move_item(item: MapItem, offset: int) -> None:
     item.position, other.position = other.position, item.position
     if item.position == other.position:  # equal positions from old data: make them distinct
         item.position += offset
+    _write_now(item)
 
 
 # --- danger statements and safety goals -----------------------------------------
@@ -167,11 +198,12 @@ def save_danger_statement(meeting: Meeting, record: DangerStatement | None, *,
         record = DangerStatement(meeting=meeting, position=len(meeting.danger_statements) + 1)
         db.session.add(record)
     else:
-        _check_version(record, expected_version or 0, record.statement)
-        record.version += 1
+        _check_version(record, expected_version or 0)
     for name, value in parts.items():
         setattr(record, name, value.strip())
     record.statement = text
+    if record.id is not None:
+        _write_now(record, edited=True)
     return record
 
 
@@ -185,18 +217,20 @@ def save_safety_goal(meeting: Meeting, goal: SafetyGoal | None, *, danger_statem
         goal = SafetyGoal(meeting=meeting, position=len(meeting.safety_goals) + 1)
         db.session.add(goal)
     else:
-        _check_version(goal, expected_version or 0, goal.statement)
-        goal.version += 1
+        _check_version(goal, expected_version or 0)
     for name, value in parts.items():
         setattr(goal, name, value.strip())
     goal.danger_statement = danger_statement
     goal.statement = text
+    if goal.id is not None:
+        _write_now(goal, edited=True)
     return goal
 
 
 def remove(meeting: Meeting, record: DangerStatement | SafetyGoal) -> None:
     ensure_editable(meeting)
     db.session.delete(record)
+    _write_now(record)
 
 
 # --- scaling --------------------------------------------------------------------
