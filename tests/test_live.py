@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from supervision import events
 from supervision.extensions import login_manager
 from supervision.models import (
+    AuditEvent,
     CarriedForward,
     DangerStatement,
     LiveEvent,
@@ -187,6 +188,34 @@ def test_a_second_submission_replaces_the_first(app, room, db):
     assert phone.post(url(meeting, "/take-part/score"), data={"skip": "y"}).status_code == 302
     db.session.expire_all()
     assert db.session.scalar(db.select(ScalingScore.score).filter_by(meeting_id=meeting.id)) is None  # a skip
+
+
+def test_a_phone_score_leaves_an_audit_row_without_the_score_or_reason(app, room, db):
+    meeting, worker = room["meeting"], room["worker"]
+    phone = _signed_in(app, worker)
+    for score, reason in (("6", "Dad-kept-his-promise-8812"), ("2", "Second-thoughts-3307")):
+        assert phone.post(url(meeting, "/take-part/score"), data={"score": score, "reason": reason, "save": "y"}
+                          ).status_code == 302
+    assert phone.post(url(meeting, "/take-part/score"), data={"skip": "y"}).status_code == 302
+    score_id = db.session.scalar(db.select(ScalingScore.id).filter_by(meeting_id=meeting.id, user_id=worker.id))
+    rows = db.session.scalars(db.select(AuditEvent).filter_by(entity="scaling_scores", meeting_id=meeting.id)
+                              .order_by(AuditEvent.id)).all()
+    assert [(r.kind, r.user_id, r.entity_id) for r in rows] == [
+        ("create", worker.id, score_id), ("update", worker.id, score_id), ("update", worker.id, score_id)]
+    assert {(r.case_id, r.team_id, r.source) for r in rows} == {
+        (meeting.case_id, room["team"].id, "live.submit_score")}
+    assert all(r.at is not None for r in rows)
+    for row in rows:
+        text = row.changes or ""
+        for hidden in ("Dad-kept-his-promise-8812", "Second-thoughts-3307", '"score"', '"reason"', "skip"):
+            assert hidden not in text
+
+
+def test_a_refused_phone_score_leaves_no_audit_row(app, team_setup, db):
+    phone = _signed_in(app, team_setup["worker"])
+    assert phone.post(url(team_setup["meeting"], "/take-part/score"), data={"score": "4", "save": "y"}
+                      ).status_code == 409
+    assert db.session.scalar(db.select(db.func.count(AuditEvent.id)).filter_by(entity="scaling_scores")) == 0
 
 
 def test_bad_score_input_says_why_and_keeps_the_reason(app, room):

@@ -18,12 +18,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, selectinload
 
-from supervision import events
+from supervision import audit, events
 from supervision.extensions import db
 from supervision.markdown import render_markdown
 from supervision.models import (
     Action,
     ActionReview,
+    AuditKind,
     CarriedForward,
     Case,
     LiveSession,
@@ -363,15 +364,23 @@ def submit_score(meeting: Meeting, user: User, score: int | None, reason: str) -
     if room_for(meeting).scaling is not ScalingState.OPEN:
         raise DomainError("The facilitator has not opened the scaling yet." if room_for(meeting).scaling
                           is ScalingState.NOT_OPEN else "The scores have been revealed; talk it through in the room.")
+    earlier = db.session.scalar(db.select(ScalingScore.id).filter_by(meeting_id=meeting.id, user_id=user.id))
     values = {"meeting_id": meeting.id, "user_id": user.id, "score": score, "reason": reason.strip(),
               "created_at": utcnow()}
     statement = _insert()(ScalingScore).values(**values)
     statement = statement.on_conflict_do_update(
         index_elements=["meeting_id", "user_id"],
         set_={"score": statement.excluded.score, "reason": statement.excluded.reason,
-              "created_at": statement.excluded.created_at})
-    db.session.execute(statement)
+              "created_at": statement.excluded.created_at}).returning(ScalingScore.id)
+    score_id = db.session.scalar(statement)
     events.mark_changed(db.session(), events.meeting_topic(meeting.id))
+    # The upsert passes the audit listener by: logged here, in the same transaction. That a score was
+    # recorded, by whom, when, in which session; never the score, a skip or the reason (hidden until
+    # the reveal, and shown by the record after it).
+    audit.record_statement_change(
+        AuditKind.CREATE if earlier is None else AuditKind.UPDATE, entity=ScalingScore.__tablename__,
+        entity_id=score_id, case_id=meeting.case_id, meeting_id=meeting.id, team_id=meeting.case.team_id,
+        details={"recorded": "a scaling answer, from a phone"})
 
 
 def scores_revealed(meeting: Meeting) -> bool:
