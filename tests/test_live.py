@@ -30,6 +30,7 @@ from supervision.models import (
 from supervision.models.types import utcnow
 from supervision.services import live
 from supervision.services import meetings as ops
+from supervision.services import panels as panels_ops
 
 JSON = {"Accept": "application/json"}
 
@@ -588,6 +589,41 @@ def test_only_the_chair_moves_the_panel_and_other_teams_get_404(app, panel_day):
     for path in ("", "/screen", "/stream", "/state", f"/slots/{panel.slots[0].id}/prepare"):
         assert outsider.get(f"/panels/{panel.id}{path}").status_code == 404, path
     assert outsider.post(f"/panels/{panel.id}/go", data={"meeting_id": "next"}).status_code == 404
+
+
+def test_a_panel_member_from_another_team_joins_a_slot_by_code_and_scales(app, panel_day, db, make_user,
+                                                                           make_meeting):
+    panel, manager, outsider = panel_day["panel"], panel_day["manager"], panel_day["outsider"]
+    panels_ops.update_panel(panel, title=panel.title, starts_at=panel.starts_at, chair=manager,
+                            members=[manager, outsider], other_members=panel.other_members)
+    db.session.commit()
+    slot_meeting = panel.slots[0].meeting
+    assert panel_day["client"].post(url(slot_meeting, "/live/scaling"), data={"action": "open"}).status_code == 302
+    code = live.format_code(live.room_for(slot_meeting).join_code)
+    expected = _state(panel_day["client"], slot_meeting)["scaling"]["expected"]
+    assert outsider.team_id != slot_meeting.case.team_id and outsider in slot_meeting.participants
+
+    member_phone = _signed_in(app, outsider)
+    joined = member_phone.post("/join", data={"code": code})
+    assert joined.status_code == 302 and joined.location.endswith(url(slot_meeting, "/take-part"))
+    assert member_phone.get(url(slot_meeting, "/take-part")).status_code == 200
+    assert member_phone.post(url(slot_meeting, "/take-part/score"),
+                             data={"score": "4", "reason": "panel view", "save": "y"}).status_code == 302
+    scaling = _state(panel_day["client"], slot_meeting)["scaling"]
+    assert scaling["answered"] == 1 and scaling["expected"] == expected  # counted once, as expected
+
+    # Anyone else from that other team gets the same answer as for a code that does not exist.
+    stranger = make_user(Role.TEAM_MANAGER, panel_day["other_team"], name="Sam Stranger")
+    refused = _signed_in(app, stranger).post("/join", data={"code": code})
+    assert refused.status_code == 400 and "No session has that code" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert stranger not in slot_meeting.participants
+    # A panel member joins only the slots of their panel, not the team's other sessions.
+    team_session = make_meeting(panel_day["second_case"], manager, days_from_now=-7)
+    team_code = live.new_join_code(live.open_room(team_session))
+    db.session.commit()
+    elsewhere = member_phone.post("/join", data={"code": team_code})
+    assert elsewhere.status_code == 400 and "No session has that code" in elsewhere.get_data(as_text=True)
 
 
 def test_preparing_a_slot_carries_the_last_agreed_mapping_forward_marked_and_editable(panel_day, db, make_meeting):

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, selectinload
 
 from supervision import audit, events
+from supervision.access import sits_on_panel
 from supervision.extensions import db
 from supervision.markdown import render_markdown
 from supervision.models import (
@@ -279,7 +280,9 @@ def find_by_code(user: User, text: str, now: datetime | None = None) -> Meeting:
     """The session a join code opens, for this user; JoinRefused says why not."""
     code = normalise_code(text)
     room = db.session.scalar(db.select(LiveSession).filter_by(join_code=code)) if code else None
-    if room is None or room.meeting.case.team_id != user.team_id:
+    # A CMR panel's members come from across the service: they join the slots they sit on.
+    if room is None or (room.meeting.case.team_id != user.team_id
+                        and not sits_on_panel(user, meeting_id=room.meeting_id)):
         raise JoinRefused("No session has that code. Check it on the meeting-room screen and try again.")
     if not code_is_valid(room, now):
         raise JoinRefused("That code has expired. Ask the facilitator for the new one: it is on their console.")
