@@ -2,7 +2,8 @@
 
 Several worker processes, each with a pool of threads (gthread): a live screen's stream
 (Server-Sent Events, supervision/events.py) holds one thread while it is open, for a bounded
-time, and never a database connection, so the other threads keep serving pages. Updates
+time, and never a database connection; each worker keeps LIVE_PAGE_THREADS threads for pages
+by refusing streams beyond the rest, so the other threads keep serving pages. Updates
 reach screens on every worker through Redis (REDIS_URL).
 
 Everything can be changed from the environment without editing this file.
@@ -15,7 +16,13 @@ wsgi_app = "app:create_app()"
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "16"))
+# Every open screen, console and phone holds one thread for as long as its stream is open (up to
+# LIVE_STREAM_SECONDS, then it reconnects), so a 50-person scaling round alone needs 50+ threads.
+# An idle waiting thread costs little memory and no database connection: 64 per worker by default.
+threads = int(os.environ.get("GUNICORN_THREADS", "64"))
+# Threads kept for ordinary pages: streams beyond the rest are refused (503) and those pages poll.
+page_threads = int(os.environ.get("LIVE_PAGE_THREADS", "16"))
+os.environ.setdefault("FLASK_LIVE_MAX_STREAMS", str(max(1, threads - page_threads)))
 # Workers are not preloaded: each builds its own app, database pool and Redis listener after the fork.
 preload_app = False
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))

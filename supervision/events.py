@@ -16,7 +16,9 @@ How it works:
   mailboxes keep one event, never a growing queue.
 * Streams (SSE) send a first event at once (so proxies do not buffer), a heartbeat, and end
   after a bounded time so a worker is never held forever; the browser reconnects with
-  backoff. A stream holds no database connection while it waits.
+  backoff. A stream holds no database connection while it waits, but it holds a thread:
+  LIVE_MAX_STREAMS caps them per process (gunicorn.conf.py sets it), and a refused
+  stream (503) sends the browser to polling.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ DEFAULTS = {
     "LIVE_HEARTBEAT_SECONDS": 15,  # keeps proxies from closing a quiet stream; also checks for missed events
     "LIVE_RETRY_MS": 1000,         # the browser's first reconnection delay
     "LIVE_KEEP_EVENTS": 20,        # per topic; each event is the whole state, so the newest is enough
+    "LIVE_MAX_STREAMS": 0,         # per process; beyond it a stream is refused (503) and the page polls. 0: no cap
 }
 
 
@@ -144,18 +147,24 @@ class Broker:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._subscriptions: dict[str, set[Subscription]] = defaultdict(set)
+        self._open = 0
 
-    def subscribe(self, topic: str, after_id: int = 0) -> Subscription:
+    def subscribe(self, topic: str, after_id: int = 0, limit: int = 0) -> Subscription | None:
+        """A mailbox for a new stream; None if `limit` streams are open in this process already."""
         subscription = Subscription(topic, after_id)
         with self._lock:
+            if limit and self._open >= limit:
+                return None
             self._subscriptions[topic].add(subscription)
+            self._open += 1
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
         with self._lock:
             subscribers = self._subscriptions.get(subscription.topic)
-            if subscribers is not None:
+            if subscribers is not None and subscription in subscribers:
                 subscribers.discard(subscription)
+                self._open -= 1
                 if not subscribers:
                     del self._subscriptions[subscription.topic]
 
@@ -164,6 +173,10 @@ class Broker:
             subscribers = list(self._subscriptions.get(event.topic, ()))
         for subscription in subscribers:
             subscription.offer(event)
+
+    def open_streams(self) -> int:
+        with self._lock:
+            return self._open
 
     def listeners(self, topic: str) -> int:
         with self._lock:
@@ -407,7 +420,14 @@ def stream(topic: str, last_event_id: int = 0) -> Response:
     relay = _relay(app)
     if relay is not None:
         relay.ensure_listening()
-    subscription = broker.subscribe(topic, last_event_id)  # before reading the table: nothing falls between
+    # Each open stream holds a server thread: past the cap, refuse at once so pages keep their threads;
+    # the browser falls back to polling after a few refusals and tries the stream again later.
+    subscription = broker.subscribe(topic, last_event_id, int(app.config.get("LIVE_MAX_STREAMS") or 0))
+    if subscription is None:
+        db.session.rollback()
+        return Response("Too many live screens on this server just now: the page will poll instead.\n",
+                        status=503, mimetype="text/plain", headers={"Retry-After": "60", "Cache-Control": "no-store"})
+    # Subscribed before reading the table: nothing falls between.
     missed = latest(topic, last_event_id)
     db.session.rollback()  # nothing to save: this hands the connection back; the stream waits without one
     generator = _generate(app, subscription, missed, app.config["LIVE_STREAM_SECONDS"],

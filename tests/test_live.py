@@ -487,6 +487,38 @@ def test_a_stream_delivers_a_change_made_while_it_waits(room, db, short_streams)
     response.close()
 
 
+def test_past_the_cap_a_stream_is_refused_at_once_so_pages_keep_their_threads(app, room, monkeypatch):
+    meeting, client = room["meeting"], room["client"]
+    open_now = events.broker.open_streams()
+    monkeypatch.setitem(app.config, "LIVE_MAX_STREAMS", open_now + 1)
+    first = client.get(url(meeting, "/live/stream"), buffered=False)
+    assert first.status_code == 200 and "event: hello" in next(iter(first.response)).decode()
+    refused = client.get(url(meeting, "/live/stream"), buffered=False)
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "60"
+    assert client.get(url(meeting, "/live/state"), headers=JSON).status_code == 200  # polling still answers
+    assert client.get(url(meeting, "/console")).status_code == 200  # and so do pages
+    first.close()
+    assert events.broker.open_streams() == open_now
+    again = client.get(url(meeting, "/live/stream"), buffered=False)
+    assert again.status_code == 200
+    again.close()
+
+
+def test_gunicorn_keeps_threads_for_pages_and_caps_streams_with_the_rest(monkeypatch):
+    import runpy
+    from pathlib import Path
+
+    for name in ("GUNICORN_THREADS", "LIVE_PAGE_THREADS", "FLASK_LIVE_MAX_STREAMS"):
+        monkeypatch.delenv(name, raising=False)
+    conf = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    assert conf["threads"] == 64 and conf["page_threads"] == 16
+    assert conf["os"].environ["FLASK_LIVE_MAX_STREAMS"] == "48"
+    monkeypatch.setenv("GUNICORN_THREADS", "24")
+    monkeypatch.delenv("FLASK_LIVE_MAX_STREAMS")
+    runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    assert conf["os"].environ["FLASK_LIVE_MAX_STREAMS"] == "8"
+
+
 def test_polling_answers_204_when_nothing_is_newer(room):
     meeting, client = room["meeting"], room["client"]
     first = client.get(url(meeting, "/live/state"), headers=JSON).get_json()
