@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 
@@ -13,7 +14,7 @@ from supervision.models import Case, Role
 from supervision.services import genograms as ops
 from supervision.services import live
 from supervision.services import meetings as meeting_ops
-from tests.routes import signed_in
+from tests.routes import isolated_client, signed_in
 
 HOSTILE = '<script>alert(1)</script>"]; x -> y [label="'
 
@@ -405,6 +406,41 @@ def test_a_file_over_the_size_limit_is_refused_on_the_editor(world, db, app, csr
     assert "larger than 2 MB" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Case, world["case"].id).genogram_json == before
+
+
+def _too_large(app, client, base, csrf: bool):
+    app.config["WTF_CSRF_ENABLED"] = csrf
+    try:
+        return _upload(client, base, b" " * (3 * 1024 * 1024))
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.mark.parametrize("csrf", [False, True], ids=["form", "csrf-check-first"])
+def test_the_size_limit_message_is_next_to_the_file_field(world, app, csrf):
+    response = _too_large(app, world["client"], world["base"], csrf)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 413
+    error = re.search(r'<p class="error" id="import-file-error">([^<]*)</p>', html)
+    assert error and "larger than 2 MB" in error.group(1)
+    assert 'aria-describedby="import-file-error"' in html
+
+
+@pytest.mark.parametrize("csrf", [False, True], ids=["form", "csrf-check-first"])
+def test_an_oversized_import_signed_out_is_sent_to_sign_in(world, app, db, csrf):
+    before = world["case"].genogram_json
+    response = _too_large(app, isolated_client(app), world["base"], csrf)
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+    db.session.expire_all()
+    assert db.session.get(Case, world["case"].id).genogram_json == before
+
+
+@pytest.mark.parametrize("csrf", [False, True], ids=["form", "csrf-check-first"])
+def test_an_oversized_import_to_another_teams_case_is_404(world, app, db, csrf):
+    response = _too_large(app, signed_in(app, world["outsider"]), world["base"], csrf)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "There is nothing here" in html and world["case"].family_label not in html
 
 
 def test_import_without_a_file_asks_for_one(world):

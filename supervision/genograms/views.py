@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 from wtforms.fields.choices import SelectChoice
 
@@ -313,15 +313,32 @@ def import_file(case_id: int):
 
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(error):
-    """A file over the upload limit: say so on the editor, nothing changed."""
+    """A file over the upload limit: say so next to the file field on the editor, nothing changed.
+
+    The limit can trip before the view runs (while the CSRF token is read), so this handler checks
+    who is asking itself, as the view would: signed out → sign in; a case they cannot see → 404.
+    It must not read the form: that would read the oversized body again.
+    """
     case_id = (request.view_args or {}).get("case_id")
     if request.endpoint != "genograms.import_file" or case_id is None:
         return render_template("errors/error.html", code=413,
                                message="That was too large to accept. Please shorten it and try again."), 413
-    case = get_case_for(current_user, case_id)
-    return editor_page(case, 413, failed="import", problems=(
-        "The file was not imported, and the genogram is unchanged:",
-        ["The file is larger than 2 MB. A genogram file is usually well under 1 MB; check it is the right file."]))
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    try:
+        case = get_case_for(current_user, case_id)
+    except HTTPException as refused:  # 404 (another team's case) or 403: the app's own error page
+        return current_app.handle_http_exception(refused)
+    form = f.ImportForm(prefix="import", formdata=None)
+    form.file.errors = [f"The file is larger than {_megabytes()} MB. A genogram file is usually well under 1 MB; "
+                        "check it is the right file."]
+    return editor_page(case, 413, failed="import", import_form=form,
+                       problems=("The file was not imported, and the genogram is unchanged.", []))
+
+
+def _megabytes() -> str:
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    return f"{limit / (1024 * 1024):g}"
 
 
 @bp.get("/cases/<int:case_id>/genogram.json")
