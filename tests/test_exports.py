@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
+from html.parser import HTMLParser
 
 import pytest
 
 from supervision.models import ActionStatus, ReviewOutcome, Section
 from supervision.services import exports
 from supervision.services import meetings as ops
-from supervision.services.record import markdown_text, plain_text, record_data, render
+from supervision.services.record import markdown_safe, markdown_text, plain_text, record_data, render
 
 
 @pytest.fixture()
@@ -131,3 +133,95 @@ def test_export_routes(login_as, team_setup, full_record, make_meeting):
 def test_record_page_links_to_every_export(login_as, team_setup, full_record):
     page = login_as(team_setup["manager"]).get(f"/cases/{team_setup['case'].id}").data.decode()
     assert f"/sessions/{full_record.id}/record.json" in page and f"/sessions/{full_record.id}/record.md" in page
+
+
+# --- hostile text in the Markdown export ----------------------------------------------------------
+
+HOSTILE_TEXT = [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "[click](javascript:alert(1))",
+    "[click](JaVaScRiPt:alert(1))",
+    "[click](<javascript:alert(1)>)",
+    "<javascript:alert(1)>",
+    "[click](&#106;avascript:alert(1))",
+    "[click](javascript\\:alert(1))",
+    "[click](java\tscript:alert(1))",
+    "[data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "[ref]: vbscript:msgbox(1)\n\n[click][ref]",
+    "![pixel](https://tracker.example/pixel.png)",
+    "\\![pixel](https://tracker.example/pixel.png)",
+    "\\<b onmouseover=alert(1)>escaped?\\</b>",
+    "<!-- hidden --><iframe src='https://example.test'></iframe>",
+]
+_RUNS = ("javascript:", "vbscript:", "livescript:", "data:", "file:")
+
+
+class _Live(HTMLParser):
+    """What a browser would make of rendered HTML: its elements, and each link as a browser reads it."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attrs: list[str] = []
+        self.addresses: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        for name, value in attrs:
+            self.attrs.append(name)
+            if name in ("href", "src"):  # browsers drop tabs and line breaks, and leading spaces
+                self.addresses.append(re.sub(r"[\t\r\n]", "", value or "").strip().lower())
+
+
+def _assert_inert(html: str) -> None:
+    live = _Live(html)
+    assert not set(live.tags) - {"p", "a", "ul", "li", "strong", "em", "h1", "h2", "br", "code", "pre"}, live.tags
+    assert not [a for a in live.attrs if a.startswith("on") or a == "src"], live.attrs
+    assert not [a for a in live.addresses if a.startswith(_RUNS)], live.addresses
+
+
+@pytest.fixture()
+def hostile_record(db, team_setup):
+    meeting, worker = team_setup["meeting"], team_setup["worker"]
+    for text in HOSTILE_TEXT:
+        ops.add_item(meeting, Section.WORRIES, text, worker)
+    ops.add_action(meeting, description="[call](javascript:alert(2)) <b>now</b>", owner=None,
+                   owner_name="<i>Mum</i>", due_on=None, agreed_by=team_setup["manager"])
+    db.session.commit()
+    db.session.refresh(meeting)
+    return meeting
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXT)
+def test_markdown_safe_leaves_nothing_live_in_a_renderer_that_passes_html(text):
+    # Python-Markdown as configured by default passes raw HTML through, as many systems do.
+    import markdown
+
+    assert "<script" in markdown.markdown("<script>alert(1)</script>")  # the renderer is a fair test
+    _assert_inert(markdown.markdown(markdown_safe(text)))
+
+
+def test_markdown_export_is_inert_and_keeps_the_words(hostile_record):
+    import markdown
+
+    md = markdown_text(hostile_record)
+    _assert_inert(markdown.markdown(md))
+    assert "<script>" not in md and "<img" not in md and "](javascript:" not in md.lower()
+    assert "&lt;script>alert(1)&lt;/script>" in md  # shown as the text that was typed
+    assert "[click](javascript :alert(1))" in md and "&#33;[pixel](https://tracker.example/pixel.png)" in md
+    assert "- [call](javascript :alert(2)) &lt;b>now&lt;/b> — &lt;i>Mum&lt;/i>" in md
+    # The plain text and the JSON keep exactly what was typed: neither is ever rendered as Markdown.
+    assert "- [click](javascript:alert(1))" in plain_text(hostile_record)
+    items = json.loads(exports.record_json(hostile_record))["map"]
+    assert [i["text"] for s in items for i in s["items"]] == HOSTILE_TEXT
+
+
+@pytest.mark.parametrize("text", [
+    "**Mum** took the children to [school](https://school.example/) & back",
+    "Data: the school says 3 < 5 and Dad: fine",
+    "- one\n- two",
+])
+def test_ordinary_markdown_and_prose_are_unchanged(text):
+    assert markdown_safe(text) == text

@@ -9,6 +9,7 @@ drift apart, and a JSON export can be turned back into the same text.
 from __future__ import annotations
 
 import json
+import re
 import statistics
 from datetime import date, datetime
 from typing import Any
@@ -113,6 +114,8 @@ def markdown_text(meeting: Meeting) -> str:
 def render(data: dict[str, Any], *, markdown: bool) -> str:
     """Text from record data (from `record_data`, or read back from a JSON export)."""
     session, case, scaling = data["session"], data["case"], data["scaling"]
+    # Everything people typed (names included) goes through `t`: inert Markdown, or as typed in plain text.
+    t = markdown_safe if markdown else _as_typed
 
     def heading(text: str) -> list[str]:
         return ["", f"## {text}" if markdown else text.upper()]
@@ -120,71 +123,104 @@ def render(data: dict[str, Any], *, markdown: bool) -> str:
     def fact(label: str, value: str) -> str:
         return f"- **{label}:** {value}" if markdown else f"{label}: {value}"
 
-    title = f"{MeetingKind(session['kind']).label}: {case['family_label']} ({case['reference']})"
+    title = f"{MeetingKind(session['kind']).label}: {t(case['family_label'])} ({t(case['reference'])})"
     lines = [f"# {title}" if markdown else title]
     if markdown:
         lines.append("")
     lines += [fact("Date", f"{datetime.fromisoformat(session['scheduled_at']):%d %B %Y, %H:%M}"),
-              fact("Facilitator", session["facilitator"]["name"])]
+              fact("Facilitator", t(session["facilitator"]["name"]))]
     if session["presenter"]:
-        lines.append(fact("Presenting practitioner", session["presenter"]["name"]))
+        lines.append(fact("Presenting practitioner", t(session["presenter"]["name"])))
     if session["participants"]:
-        lines.append(fact("Participants", ", ".join(p["name"] for p in session["participants"])))
+        lines.append(fact("Participants", ", ".join(t(p["name"]) for p in session["participants"])))
     status = MeetingStatus(session["status"]).label
     if session["agreed_by"]:
-        status += f" by {session['agreed_by']['name']} on {datetime.fromisoformat(session['agreed_at']):%d %B %Y}"
+        status += (f" by {t(session['agreed_by']['name'])} on "
+                   f"{datetime.fromisoformat(session['agreed_at']):%d %B %Y}")
     lines.append(fact("Status", status))
 
     if data["action_reviews"]:
         lines += heading("Review of previous actions")
-        lines += [f"- {r['description']} — {r['outcome_label']}" + (f": {r['note']}" if r["note"] else "")
+        lines += [f"- {t(r['description'])} — {r['outcome_label']}" + (f": {t(r['note'])}" if r["note"] else "")
                   for r in data["action_reviews"]]
     for section in data["map"]:
         if section["items"]:
             lines += heading(Section(section["section"]).label)
-            lines += [_bullet(item["text"]) for item in section["items"]]
+            lines += [_bullet(t(item["text"])) for item in section["items"]]
     if data["danger_statements"]:
         lines += heading("Danger statements")
-        lines += [_bullet(d["statement"]) for d in data["danger_statements"]]
+        lines += [_bullet(t(d["statement"])) for d in data["danger_statements"]]
     if data["safety_goals"]:
         lines += heading("Safety goals")
-        lines += [_bullet(g["statement"]) for g in data["safety_goals"]]
+        lines += [_bullet(t(g["statement"])) for g in data["safety_goals"]]
 
     lines += heading("Scaling")
-    lines += [scaling["question"], f"0 = {scaling['scale_zero']}", f"10 = {scaling['scale_ten']}"]
+    zero, ten = t(scaling["scale_zero"]), t(scaling["scale_ten"])
+    lines += [t(scaling["question"]), f"0 = {zero}", f"10 = {ten}"]
     if markdown:
-        lines[-2:] = ["", f"- **0** = {scaling['scale_zero']}", f"- **10** = {scaling['scale_ten']}"]
+        lines[-2:] = ["", f"- **0** = {zero}", f"- **10** = {ten}"]
     if not scaling.get("revealed", True):
         lines.append(f"The scores stay hidden until the facilitator reveals them: "
                      f"{scaling['answered']} of {scaling['expected']} have scaled.")
     for score in scaling["scores"]:
         given = "skipped" if score["score"] is None else str(score["score"])
-        who = score["person"]["name"] if score["person"] else "A colleague"
-        lines.append(f"- {who}: {given}" + (f" — {score['reason']}" if score["reason"] else ""))
+        who = t(score["person"]["name"]) if score["person"] else "A colleague"
+        lines.append(f"- {who}: {given}" + (f" — {t(score['reason'])}" if score["reason"] else ""))
     if scaling["median"] is not None:
         lines.append(f"Median {scaling['median']:g}; range {scaling['low']} to {scaling['high']}.")
     if scaling["family_score"] is not None:
         lines.append(f"The family's own score: {scaling['family_score']}" +
-                     (f" — {scaling['family_score_note']}" if scaling["family_score_note"] else ""))
+                     (f" — {t(scaling['family_score_note'])}" if scaling["family_score_note"] else ""))
 
     lines += heading("Agreed actions")
-    lines += [_action_line(a) for a in data["actions"]] or ["- None recorded."]
+    lines += [_action_line(a, t) for a in data["actions"]] or ["- None recorded."]
     if data["amendments"]:
         lines += heading("Amendments")
-        lines += [f"- {datetime.fromisoformat(a['at']):%d %B %Y} {a['author']['name']}: {a['text']} "
-                  f"(reason: {a['reason']})" for a in data["amendments"]]
+        lines += [f"- {datetime.fromisoformat(a['at']):%d %B %Y} {t(a['author']['name'])}: {t(a['text'])} "
+                  f"(reason: {t(a['reason'])})" for a in data["amendments"]]
     return "\n".join(lines) + "\n"
 
 
-def _action_line(action: dict) -> str:
-    line = f"- {action['description']} — {action['owner_label']}"
+def _action_line(action: dict, t) -> str:
+    line = f"- {t(action['description'])} — {t(action['owner_label'])}"
     if action["due_on"]:
         line += f", by {date.fromisoformat(action['due_on']):%d %B %Y}"
     if action["status"] != "open":
         # Closed after the meeting (from "My actions" or the next session's review): kept with the record.
-        line += f" [{action['status_label']}" + (f": {action['closing_note']}]" if action["closing_note"] else "]")
+        line += f" [{action['status_label']}" + (f": {t(action['closing_note'])}]" if action["closing_note"] else "]")
     return line
 
 
 def _bullet(text: str) -> str:
     return "- " + text.strip().replace("\n", "\n  ")
+
+
+def _as_typed(text: str) -> str:
+    return text
+
+
+# What would make typed text live once the Markdown file is rendered elsewhere (a case system, a wiki).
+# They are replaced by HTML entities, which every Markdown renderer shows as the character itself and
+# none reads as syntax (a backslash escape would not do: not every renderer knows `\<`).
+_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")  # a typed "&#106;" could spell a scheme inside a link
+_HTML_START = re.compile(r"<(?=[A-Za-z/!?])")  # a tag, comment or declaration; also an <autolink:>
+_IMAGE = re.compile(r"!(?=\[)")  # a remote image would tell a third party who opened the record
+# A link to one of these runs or loads something. Browsers drop tabs and line breaks inside an address
+# ("java<tab>script:"), and CommonMark reads "\:" as ":", so those may sit in between. Only a scheme
+# written straight before an address counts: prose such as "Data: the school says" keeps its words.
+_SCHEMES = ("javascript", "vbscript", "livescript", "data", "file")
+_DANGEROUS_SCHEME = re.compile(r"(?<![A-Za-z0-9+.-])(" + "|".join(r"[\t\r\n]*".join(name) for name in _SCHEMES)
+                               + r")(?=[\t\r\n\\]*:\S)", re.IGNORECASE)
+
+
+def markdown_safe(text: str) -> str:
+    """Text as typed, made inert for any Markdown renderer, its words kept readable.
+
+    The user's own Markdown (bold, lists, ordinary links) still works. Raw HTML and autolinks show
+    as the text that was typed; an image becomes a plain link; a javascript:, vbscript:, data: or
+    file: address gets a space before its colon, so no renderer makes it a link and no browser runs it.
+    """
+    text = _ENTITY.sub("&amp;", text)
+    text = _HTML_START.sub("&lt;", text)
+    text = _IMAGE.sub("&#33;", text)
+    return _DANGEROUS_SCHEME.sub(r"\1 ", text)

@@ -286,3 +286,43 @@ def test_no_hostile_input_runs_anywhere(app, browser, live_server, hostile):
     loaded, problems = _walk(app, browser, live_server, hostile, main, False)
     assert not problems, "\n".join(problems)
     assert loaded >= len(SHOWN_MOST) - 3
+
+
+def test_the_markdown_and_json_exports_carry_the_hostile_text_inert(app, browser, hostile):
+    """The files people carry to other systems: the Markdown must stay inert wherever it is rendered,
+    the JSON must hold exactly what was typed, as data."""
+    import markdown
+
+    client = signed_in(app, hostile["manager"])
+    meeting_id = hostile["world"].meeting.id
+    md = client.get(f"/sessions/{meeting_id}/record.md")
+    assert md.status_code == 200 and md.mimetype == "text/markdown"
+    assert md.headers["X-Content-Type-Options"] == "nosniff"
+    text = md.data.decode()
+    for live in ("<script", "<img", "<svg", "<iframe", "<a href", "<style", "<meta", "](javascript:", "](data:"):
+        assert live not in text.lower(), live
+    assert "&lt;script>window.__pwned" in text and "[click me](javascript :window.__pwned" in text  # words kept
+
+    # Rendered the way many systems do (raw HTML passed through), then opened in Chromium: nothing runs.
+    html = markdown.markdown(text)
+    assert "&lt;script&gt;window.__pwned" in html
+    page = browser.new_page()
+    try:
+        ran: list[str] = []
+        page.on("dialog", lambda d: (ran.append(d.message), d.dismiss()))
+        page.set_content(html, wait_until="load")
+        # Each link as the browser itself parses its address (it drops tabs, line breaks, backslashes).
+        protocols = page.evaluate("() => [...document.links].map(a => a.protocol)")
+        assert protocols and not {"javascript:", "vbscript:", "data:", "file:"} & set(protocols), protocols
+        assert not ran and page.evaluate("() => window.__pwned === undefined")
+        assert page.evaluate(ACTIVE_CONTENT) == []
+    finally:
+        page.close()
+
+    js = client.get(f"/sessions/{meeting_id}/record.json")
+    assert js.mimetype == "application/json" and js.headers["X-Content-Type-Options"] == "nosniff"
+    assert "attachment" in js.headers["Content-Disposition"]
+    data = json.loads(js.data.decode())  # valid JSON, whatever was typed
+    typed = [item["text"] for section in data["map"] for item in section["items"]]
+    assert typed and set(typed) <= set(PAYLOADS)  # exactly what was typed, as data
+    assert any("<script>" in t for t in typed)
