@@ -162,6 +162,101 @@ def test_safety_goal_answers_a_danger_statement(manager_client, team_setup, db):
     assert goal.statement == "Mum will keep Tia with a sober adult and the school will see it for six months."
 
 
+def _composed_danger_statement(client, meeting, db):
+    client.post(url(meeting, "/danger-statements"), data={
+        "danger-who_is_worried": "The school is worried that", "danger-behaviour": "when Mum drinks she sleeps",
+        "danger-impact": "and Tia (3) is left alone", "danger-if_nothing_changes": "Tia could be hurt"})
+    db.session.expire_all()
+    [danger] = db.session.get(type(meeting), meeting.id).danger_statements
+    return danger
+
+
+def test_a_saved_danger_statement_is_edited_in_the_editor(manager_client, team_setup, db):
+    meeting = team_setup["meeting"]
+    danger = _composed_danger_statement(manager_client, meeting, db)
+    page = manager_client.get(url(meeting)).data.decode()
+    # Its own form, filled in: the parts, the words and the version it was opened at.
+    assert f'action="/sessions/{meeting.id}/danger-statements/{danger.id}"' in page
+    assert f'name="danger-{danger.id}-who_is_worried" type="text" value="The school is worried that"' in page
+    assert f"{danger.statement}</textarea>" in page
+    assert f'name="danger-{danger.id}-version" type="hidden" value="1"' in page
+    prefix = f"danger-{danger.id}-"
+    parts = {prefix + k: getattr(danger, k) for k in ops.DANGER_STATEMENT_PARTS}
+    response = manager_client.post(url(meeting, f"/danger-statements/{danger.id}"), data={
+        **parts, prefix + "statement": "The school is worried that Tia (3) is left alone when Mum drinks.",
+        prefix + "version": "1"})
+    assert response.status_code == 302 and response.location.endswith(f"#danger-{danger.id}")
+    db.session.refresh(danger)
+    assert (danger.statement, danger.version) == ("The school is worried that Tia (3) is left alone when Mum drinks.",
+                                                  2)
+    assert len(db.session.get(type(meeting), meeting.id).danger_statements) == 1  # changed, not added
+
+
+def test_a_composed_statement_follows_its_parts_and_written_words_stay(manager_client, team_setup, db):
+    meeting = team_setup["meeting"]
+    danger = _composed_danger_statement(manager_client, meeting, db)
+    prefix = f"danger-{danger.id}-"
+    parts = {prefix + k: getattr(danger, k) for k in ops.DANGER_STATEMENT_PARTS}
+    manager_client.post(url(meeting, f"/danger-statements/{danger.id}"), data={
+        **parts, prefix + "behaviour": "when Mum drinks she falls asleep", prefix + "statement": danger.statement,
+        prefix + "version": "1"})
+    db.session.refresh(danger)
+    assert danger.statement == ("The school is worried that when Mum drinks she falls asleep and Tia (3) is left "
+                                "alone. If nothing changes, Tia could be hurt.")
+    manager_client.post(url(meeting, f"/danger-statements/{danger.id}"), data={
+        **parts, prefix + "statement": "In my own words.", prefix + "version": "2"})
+    manager_client.post(url(meeting, f"/danger-statements/{danger.id}"), data={
+        **parts, prefix + "impact": "and Tia (3) is alone for hours", prefix + "statement": "In my own words.",
+        prefix + "version": "3"})
+    db.session.refresh(danger)
+    assert (danger.statement, danger.impact, danger.version) == (
+        "In my own words.", "and Tia (3) is alone for hours", 4)
+
+
+def test_a_stale_danger_statement_edit_shows_both_texts(manager_client, team_setup, db):
+    meeting = team_setup["meeting"]
+    danger = _composed_danger_statement(manager_client, meeting, db)
+    prefix = f"danger-{danger.id}-"
+    first = manager_client.post(url(meeting, f"/danger-statements/{danger.id}"),
+                                data={prefix + "statement": "First save.", prefix + "version": "1"})
+    assert first.status_code == 302
+    response = manager_client.post(url(meeting, f"/danger-statements/{danger.id}"),
+                                   data={prefix + "statement": "Second save.", prefix + "version": "1"})
+    assert response.status_code == 409
+    page = response.data.decode()
+    assert "Someone else changed this while you were editing" in page
+    assert "<blockquote>First save.</blockquote>" in page and "\nSecond save.</textarea>" in page
+    assert f'name="{prefix}version" type="hidden" value="2"' in page  # saving again now means it
+    db.session.refresh(danger)
+    assert danger.statement == "First save."
+
+
+def test_a_saved_safety_goal_is_edited_and_relinked(manager_client, team_setup, db):
+    meeting = team_setup["meeting"]
+    for words in ("Worried about drinking.", "Worried about school."):
+        manager_client.post(url(meeting, "/danger-statements"), data={"danger-statement": words})
+    manager_client.post(url(meeting, "/safety-goals"), data={"goal-statement": "Tia is with a sober adult."})
+    db.session.expire_all()
+    meeting = db.session.get(type(meeting), meeting.id)
+    [goal], second = meeting.safety_goals, meeting.danger_statements[1]
+    assert goal.danger_statement_id is None
+    page = manager_client.get(url(meeting)).data.decode()
+    assert f'id="goal-{goal.id}-danger_statement_id"' in page and "\nTia is with a sober adult.</textarea>" in page
+    prefix = f"goal-{goal.id}-"
+    response = manager_client.post(url(meeting, f"/safety-goals/{goal.id}"), data={
+        prefix + "danger_statement_id": second.id, prefix + "statement": "Tia goes to school every day.",
+        prefix + "version": "1"})
+    assert response.status_code == 302
+    db.session.refresh(goal)
+    assert (goal.statement, goal.danger_statement_id, goal.version) == ("Tia goes to school every day.", second.id, 2)
+    stale = manager_client.post(url(meeting, f"/safety-goals/{goal.id}"), data={
+        prefix + "danger_statement_id": "0", prefix + "statement": "An older idea.", prefix + "version": "1"})
+    assert stale.status_code == 409 and "<blockquote>Tia goes to school every day.</blockquote>" in stale.data.decode()
+    empty = manager_client.post(url(meeting, f"/safety-goals/{goal.id}"), data={
+        prefix + "danger_statement_id": "0", prefix + "statement": " ", prefix + "version": "2"})
+    assert empty.status_code == 400 and b"Write the safety goal" in empty.data
+
+
 def test_scaling_scores_summary_and_range_checks(manager_client, team_setup, db):
     meeting, manager, worker = team_setup["meeting"], team_setup["manager"], team_setup["worker"]
     manager_client.post(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -105,6 +106,11 @@ def add_item(meeting: Meeting, section: Section, text: str, author: User) -> Map
 Versioned = MapItem | DangerStatement | SafetyGoal
 
 
+class RemovedMeanwhile(DomainError):
+    def __init__(self) -> None:
+        super().__init__("Someone else removed this while you were editing it. Add it again if it is still needed.")
+
+
 def _text_of(record: Versioned) -> str:
     return record.text if isinstance(record, MapItem) else record.statement
 
@@ -131,7 +137,7 @@ def _write_now(record: Versioned, *, edited: bool = False) -> None:
         db.session.rollback()
         fresh = db.session.get(model, record_id)  # the other person's save, read again
         if fresh is None:
-            raise DomainError("Someone else removed this while you were editing it.") from None
+            raise RemovedMeanwhile() from None
         raise EditConflict(_text_of(fresh), fresh.version) from None
 
 
@@ -188,10 +194,32 @@ def _lower_first(text: str) -> str:
     return f"{first.lower()} {rest}".strip() if first in _SENTENCE_STARTERS else text
 
 
+DANGER_STATEMENT_PARTS = ("who_is_worried", "behaviour", "impact", "if_nothing_changes")
+SAFETY_GOAL_PARTS = ("what_will_happen", "who_will_see", "how_long")
+
+
+def _statement_text(record: DangerStatement | SafetyGoal | None, written: str, parts: dict[str, str],
+                    compose: Callable[..., str], names: tuple[str, ...]) -> str:
+    """The statement's words: as written, else composed from its parts.
+
+    A saved statement that was composed from its parts follows them: change a part and leave the words
+    as they were, and it is composed again. Words someone wrote themselves are never replaced.
+    """
+    written = written.strip()
+    composed = compose(**{name: parts.get(name, "") for name in names}) if parts else ""
+    if record is not None and written == record.statement and composed:
+        was_composed = compose(**{name: getattr(record, name) for name in names}) == record.statement
+        if was_composed:
+            return composed
+    return written or composed
+
+
 def save_danger_statement(meeting: Meeting, record: DangerStatement | None, *,
                           expected_version: int | None = None, **parts: str) -> DangerStatement:
+    """Add a danger statement, or change a saved one (`expected_version`: the one the editor opened)."""
     ensure_editable(meeting)
-    text = parts.pop("statement", "").strip() or compose_danger_statement(**parts)
+    text = _statement_text(record, parts.pop("statement", ""), parts, compose_danger_statement,
+                           DANGER_STATEMENT_PARTS)
     if not text:
         raise DomainError("Write the danger statement, or fill in its parts to compose it.")
     if record is None:
@@ -209,8 +237,9 @@ def save_danger_statement(meeting: Meeting, record: DangerStatement | None, *,
 
 def save_safety_goal(meeting: Meeting, goal: SafetyGoal | None, *, danger_statement: DangerStatement | None,
                      expected_version: int | None = None, **parts: str) -> SafetyGoal:
+    """Add a safety goal, or change a saved one (`expected_version`: the one the editor opened)."""
     ensure_editable(meeting)
-    text = parts.pop("statement", "").strip() or compose_safety_goal(**parts)
+    text = _statement_text(goal, parts.pop("statement", ""), parts, compose_safety_goal, SAFETY_GOAL_PARTS)
     if not text:
         raise DomainError("Write the safety goal, or fill in its parts to compose it.")
     if goal is None:

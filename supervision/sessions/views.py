@@ -73,13 +73,24 @@ def editor_page(meeting, status: int = 200, **forms):
     action_form = forms.get("action_form") or f.ActionForm()
     staff = staff_choices(meeting.case.team_id)
     action_form.owner_id.choices = [SelectChoice(0, "Someone outside the team"), *staff]
+    danger_choices = _danger_choices(meeting)
     goal_form = forms.get("goal_form") or f.SafetyGoalForm()
-    goal_form.danger_statement_id.choices = _danger_choices(meeting)
+    goal_form.danger_statement_id.choices = danger_choices
+    danger_edits = _edit_forms(meeting.danger_statements, f.DangerStatementForm, forms.get("failed_danger"),
+                               forms.get("danger_edit_form"))
+    goal_edits = _edit_forms(meeting.safety_goals, f.SafetyGoalForm, forms.get("failed_goal"),
+                             forms.get("goal_edit_form"))
+    for goal in meeting.safety_goals:
+        goal_edits[goal.id].danger_statement_id.choices = danger_choices
+        if goal.id != forms.get("failed_goal"):
+            goal_edits[goal.id].danger_statement_id.data = goal.danger_statement_id or 0
     context = dict(
         meeting=meeting, case=meeting.case, sections=list(Section),
         item_form=forms.get("item_form") or f.ItemForm(), failed_section=forms.get("failed_section"),
         failed_item=forms.get("failed_item"), conflict=forms.get("conflict"),
         danger_form=forms.get("danger_form") or f.DangerStatementForm(), goal_form=goal_form,
+        danger_edits=danger_edits, goal_edits=goal_edits, failed_danger=forms.get("failed_danger"),
+        failed_goal=forms.get("failed_goal"),
         score_form=score_form, family_form=forms.get("family_form") or f.FamilyScoreForm(obj=meeting),
         action_form=action_form, review_form=forms.get("review_form") or f.ReviewForm(),
         details_form=forms.get("details_form") or _meeting_form(meeting.case, meeting, staff),
@@ -87,6 +98,20 @@ def editor_page(meeting, status: int = 200, **forms):
         empty_form=EmptyForm(), can_agree=can_agree(current_user, meeting),
     )
     return render_template("sessions/editor.html", **context), status
+
+
+def _edit_forms(records, form_class, failed_id: int | None, failed_form) -> dict:
+    """One edit form per saved statement or goal, filled from it; the one that failed keeps what was typed."""
+    edits = {r.id: form_class(formdata=None, obj=r, prefix=_edit_prefix(form_class, r.id)) for r in records
+             if r.id != failed_id}
+    if failed_form is not None:
+        edits[failed_id] = failed_form
+    return edits
+
+
+def _edit_prefix(form_class, record_id: int) -> str:
+    """Each saved statement's form has its own field names and ids: several sit on the page."""
+    return f"{form_class.prefix_name}-{record_id}"
 
 
 def _back(meeting, anchor: str):
@@ -241,17 +266,23 @@ def save_danger_statement(meeting_id: int, statement_id: int | None):
     meeting = get_meeting_for(current_user, meeting_id)
     statement = statement_id and db.first_or_404(
         db.select(DangerStatement).filter_by(id=statement_id, meeting_id=meeting.id))
-    form = f.DangerStatementForm()
+    form = (f.DangerStatementForm(prefix=_edit_prefix(f.DangerStatementForm, statement_id)) if statement
+            else f.DangerStatementForm())
+    failed = dict(danger_edit_form=form, failed_danger=statement_id) if statement else dict(danger_form=form)
     if form.validate_on_submit():
-        parts = {k: getattr(form, k).data or "" for k in
-                 ("who_is_worried", "behaviour", "impact", "if_nothing_changes", "statement")}
+        parts = {k: getattr(form, k).data or "" for k in (*ops.DANGER_STATEMENT_PARTS, "statement")}
         try:
             ops.save_danger_statement(meeting, statement or None, expected_version=_version(form), **parts)
             db.session.commit()
-            return _back(meeting, "danger-statements")
+            return _back(meeting, f"danger-{statement_id}" if statement else "danger-statements")
+        except EditConflict as conflict:
+            form.version.data = str(conflict.current_version)
+            return editor_page(meeting, 409, conflict=conflict, **failed)
+        except ops.RemovedMeanwhile as error:
+            return _refused(meeting, error, "danger-statements")
         except DomainError as error:
             form.statement.errors = [*form.statement.errors, str(error)]
-    return editor_page(meeting, 400, danger_form=form)
+    return editor_page(meeting, 400, **failed)
 
 
 @bp.post("/sessions/<int:meeting_id>/safety-goals", defaults={"goal_id": None})
@@ -260,19 +291,25 @@ def save_danger_statement(meeting_id: int, statement_id: int | None):
 def save_safety_goal(meeting_id: int, goal_id: int | None):
     meeting = get_meeting_for(current_user, meeting_id)
     goal = goal_id and db.first_or_404(db.select(SafetyGoal).filter_by(id=goal_id, meeting_id=meeting.id))
-    form = f.SafetyGoalForm()
+    form = f.SafetyGoalForm(prefix=_edit_prefix(f.SafetyGoalForm, goal_id)) if goal else f.SafetyGoalForm()
     form.danger_statement_id.choices = _danger_choices(meeting)
+    failed = dict(goal_edit_form=form, failed_goal=goal_id) if goal else dict(goal_form=form)
     if form.validate_on_submit():
         linked = next((d for d in meeting.danger_statements if d.id == form.danger_statement_id.data), None)
-        parts = {k: getattr(form, k).data or "" for k in ("what_will_happen", "who_will_see", "how_long", "statement")}
+        parts = {k: getattr(form, k).data or "" for k in (*ops.SAFETY_GOAL_PARTS, "statement")}
         try:
             ops.save_safety_goal(meeting, goal or None, danger_statement=linked,
                                  expected_version=_version(form), **parts)
             db.session.commit()
-            return _back(meeting, "safety-goals")
+            return _back(meeting, f"goal-{goal_id}" if goal else "safety-goals")
+        except EditConflict as conflict:
+            form.version.data = str(conflict.current_version)
+            return editor_page(meeting, 409, conflict=conflict, **failed)
+        except ops.RemovedMeanwhile as error:
+            return _refused(meeting, error, "safety-goals")
         except DomainError as error:
             form.statement.errors = [*form.statement.errors, str(error)]
-    return editor_page(meeting, 400, goal_form=form)
+    return editor_page(meeting, 400, **failed)
 
 
 @bp.post("/sessions/<int:meeting_id>/<any('danger-statements', 'safety-goals'):kind>/<int:record_id>/remove")

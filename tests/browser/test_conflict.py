@@ -7,7 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from supervision.models import MapItem, Section
+from supervision.models import DangerStatement, MapItem, Section
 from supervision.services import meetings as ops
 
 SHOTS = Path("/tmp/shots/trust")
@@ -58,3 +58,31 @@ def test_the_second_save_shows_both_texts_and_loses_nothing(new_page, team_setup
     assert saved.version == 3
     priya.reload()
     expect(priya.locator(f"#item-{item.id} .item-text")).to_contain_text("the school says most evenings")
+
+
+def test_a_danger_statement_edited_in_two_browsers_keeps_the_first_save(new_page, team_setup, db):
+    meeting, manager, worker = team_setup["meeting"], team_setup["manager"], team_setup["worker"]
+    danger = ops.save_danger_statement(meeting, None, statement="The school is worried about Dad's drinking.")
+    db.session.commit()
+    label = "Danger statement (composed from the parts; edit freely)"
+    priya, grace = new_page(manager), new_page(worker)
+    for page, words in ((priya, "The school is worried that when Dad drinks he shouts."),
+                        (grace, "The school and the GP are worried about Dad's drinking.")):
+        page.goto(f"/sessions/{meeting.id}#danger-statements")
+        page.locator(f"#danger-{danger.id} summary", has_text="Edit danger statement 1").click()
+        page.locator(f"#danger-{danger.id}").get_by_label(label).fill(words)
+    priya.locator(f"#danger-{danger.id}").get_by_role("button", name="Save danger statement 1").click()
+    expect(priya.locator(f"#danger-{danger.id} .statement-text")).to_have_text(
+        "The school is worried that when Dad drinks he shouts.")
+
+    with grace.expect_response(lambda r: r.request.method == "POST") as answer:
+        grace.locator(f"#danger-{danger.id}").get_by_role("button", name="Save danger statement 1").click()
+    assert answer.value.status == 409
+    conflict = grace.locator(f"#danger-{danger.id} .conflict")
+    expect(conflict).to_be_visible()
+    expect(conflict.locator("blockquote")).to_have_text("The school is worried that when Dad drinks he shouts.")
+    expect(grace.locator(f"#danger-{danger.id}").get_by_label(label)).to_have_value(
+        "The school and the GP are worried about Dad's drinking.")  # her words, kept
+    db.session.expire_all()
+    saved = db.session.get(DangerStatement, danger.id)
+    assert saved.statement == "The school is worried that when Dad drinks he shouts."

@@ -28,12 +28,36 @@ def test_a_manager_runs_a_session_through_every_section(new_page, team_setup, db
     page.get_by_role("button", name="Add danger statement").click()
     expect(page.locator("#danger-statements .items")).to_contain_text("If nothing changes, they could be hurt.")
 
-    page.get_by_label("Answers the danger statement").select_option(label="Danger statement 1")
+    # The manager puts the saved statement into plainer words, in its own form.
+    danger = page.locator("#danger-statements .items > li").first
+    danger.locator("summary", has_text="Edit danger statement 1").click()
+    words = danger.get_by_label("Danger statement (composed from the parts; edit freely)")
+    expect(words).to_have_value("Children's services are worried that when Dad drinks he shouts at Mum and the "
+                                "children are frightened. If nothing changes, they could be hurt.")
+    words.fill("Children's services are worried that when Dad drinks he shouts at Mum. The children are "
+               "frightened, and they could be hurt.")
+    danger.get_by_role("button", name="Save danger statement 1").click()
+    expect(page.locator("#danger-statements .items .statement-text")).to_have_text(
+        "Children's services are worried that when Dad drinks he shouts at Mum. The children are frightened, "
+        "and they could be hurt.")
+    expect(page.get_by_label("Danger statement (composed from the parts; edit freely)").last).to_have_value("")
+
+    page.get_by_label("Answers the danger statement").last.select_option(label="Danger statement 1")
     page.get_by_label("What the parents and network will do").fill("Mum and Dad will keep them with a sober adult")
     page.get_by_label("Who needs to see it").fill("and Grandma will check")
     page.get_by_label("For how long").fill("for six months")
     page.get_by_role("button", name="Add safety goal").click()
     expect(page.locator("#safety-goals .items")).to_contain_text("for six months")
+    # Changing one part of a composed goal composes it again.
+    goal = page.locator("#safety-goals .items > li").first
+    goal.locator("summary", has_text="Edit safety goal 1").click()
+    expect(goal.get_by_label("Answers the danger statement")).to_have_value(
+        page.get_by_label("Answers the danger statement").last.locator("option", has_text="Danger statement 1")
+        .get_attribute("value"))
+    goal.get_by_label("For how long").fill("for a year")
+    goal.get_by_role("button", name="Save safety goal 1").click()
+    expect(page.locator("#safety-goals .items .statement-text")).to_have_text(
+        "Mum and Dad will keep them with a sober adult and Grandma will check for a year.")
 
     page.get_by_label("Participant", exact=True).select_option(label=worker.name)
     page.get_by_label("Score (0 to 10)", exact=True).fill("12")
