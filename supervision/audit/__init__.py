@@ -266,8 +266,26 @@ def _resolve(session: Session, rows: list[dict]) -> None:
             r[target] = r[target] or found.get(r[source])
 
 
+_VERSIONS = "_audit_versions"
+
+
+@event.listens_for(FlaskSession, "before_flush")
+def _note_versions(session: Session, _flush_context, _instances) -> None:
+    """A model's version counter (`version_id_col`) has no history left by after_flush: note it now."""
+    noted = session.info.setdefault(_VERSIONS, {})
+    for obj in session.dirty:
+        state = inspect(obj)
+        if not _audited(obj) or state.mapper.version_id_col is None:
+            continue
+        key = state.mapper.get_property_by_column(state.mapper.version_id_col).key
+        history = state.attrs[key].history
+        if history.added and history.deleted and history.added[0] != history.deleted[0]:
+            noted[id(obj)] = [_plain(history.deleted[0]), _plain(history.added[0])]
+
+
 @event.listens_for(FlaskSession, "after_flush")
 def _record_changes(session: Session, _flush_context) -> None:
+    versions = session.info.pop(_VERSIONS, {})
     pending = []
     for kind, objects in ((AuditKind.CREATE, session.new), (AuditKind.UPDATE, session.dirty),
                           (AuditKind.DELETE, session.deleted)):
@@ -276,6 +294,9 @@ def _record_changes(session: Session, _flush_context) -> None:
                 continue
             if kind is AuditKind.UPDATE:
                 changes = _diff(obj)
+                if id(obj) in versions:
+                    changes.setdefault(inspect(obj).mapper.get_property_by_column(
+                        inspect(obj).mapper.version_id_col).key, versions[id(obj)])
                 if not changes:
                     continue
             else:
