@@ -317,17 +317,3 @@ def _record_changes(session: Session, _flush_context) -> None:
         if row["team_id"] is None and actor is not None:
             row["team_id"] = actor.team_id
     session.connection().execute(insert(AuditEvent.__table__), rows)
-
-
-def record_statement_change(kind: AuditKind, *, entity: str, entity_id: int | None, case_id: int,
-                            meeting_id: int | None, team_id: int, details: dict | None = None) -> None:
-    """Log a change made by a Core statement (an upsert), which the listener above cannot see.
-
-    Written in the request's own transaction, so the change and its row commit or roll back together.
-    `details` must hold nothing that is hidden: the caller decides what is safe to keep.
-    """
-    actor = _actor()
-    db.session.execute(insert(AuditEvent.__table__), [dict(
-        at=utcnow(), user_id=actor.id if actor else None, team_id=team_id, case_id=case_id, meeting_id=meeting_id,
-        kind=kind.value, entity=entity, entity_id=entity_id, source=_source(),
-        changes=json.dumps(details, ensure_ascii=False) if details else None)])

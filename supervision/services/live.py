@@ -377,13 +377,11 @@ def submit_score(meeting: Meeting, user: User, score: int | None, reason: str) -
               "created_at": statement.excluded.created_at}).returning(ScalingScore.id)
     score_id = db.session.scalar(statement)
     events.mark_changed(db.session(), events.meeting_topic(meeting.id))
-    # The upsert passes the audit listener by: logged here, in the same transaction. That a score was
-    # recorded, by whom, when, in which session; never the score, a skip or the reason (hidden until
-    # the reveal, and shown by the record after it).
-    audit.record_statement_change(
-        AuditKind.CREATE if earlier is None else AuditKind.UPDATE, entity=ScalingScore.__tablename__,
-        entity_id=score_id, case_id=meeting.case_id, meeting_id=meeting.id, team_id=meeting.case.team_id,
-        details={"recorded": "a scaling answer, from a phone"})
+    # The upsert passes the audit listener by: logged here, in the same transaction, as the editor's
+    # scores are. The log's page and CSV hide the values until the reveal (supervision/audit/report.py).
+    audit.record_change(AuditKind.CREATE if earlier is None else AuditKind.UPDATE,
+                        entity=ScalingScore.__tablename__, entity_id=score_id, meeting=meeting, user=user,
+                        values={"user_id": user.id, "score": score, "reason": values["reason"]})
 
 
 def scores_revealed(meeting: Meeting) -> bool:
