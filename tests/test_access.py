@@ -35,6 +35,8 @@ EXPECTED: dict[str, frozenset[Role]] = {
     "caseloads.team": ALL,  # managers see the team; everyone else is sent to their own caseload
     "live.join": ALL,  # the join-code form; the session behind it is checked as case data
     "sessions.agree": MANAGERS,
+    "sessions.add_action": MANAGERS,  # an agreed action: the accountable manager agrees it
+    "sessions.remove_action": MANAGERS,
     "actions.done": MANAGERS,  # or the person who follows the action up (not the walker)
     "actions.drop": MANAGERS,
     "actions.tracker": MANAGERS,

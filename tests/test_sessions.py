@@ -5,7 +5,8 @@ from sqlalchemy.orm import Session
 
 from supervision.models import Action, ActionStatus, DangerStatement, MapItem, MeetingStatus, SafetyGoal, Section
 from supervision.services import meetings as ops
-from supervision.services.errors import EditConflict, RecordAgreed
+from supervision.services.errors import DomainError, EditConflict, RecordAgreed
+from tests.routes import signed_in
 
 
 @pytest.fixture()
@@ -302,6 +303,52 @@ def test_actions_need_an_owner(manager_client, team_setup, db):
     )
     action = db.session.scalar(db.select(Action).filter_by(meeting_id=meeting.id))
     assert action.owner_label == "Health visitor" and action.due_on == date(2026, 12, 1)
+
+
+def test_only_the_accountable_manager_agrees_actions(app, team_setup, db):
+    meeting, manager, worker = team_setup["meeting"], team_setup["manager"], team_setup["worker"]
+    action = {"action-description": "Ring the GP", "action-owner_id": worker.id}
+    practitioner = signed_in(app, worker)
+    page = practitioner.get(url(meeting)).data.decode()
+    assert "Add agreed action" not in page and "What will be done" not in page
+    assert "The accountable team manager or assistant team manager agrees actions" in page
+    assert 'href="#next_steps">Next steps</a>' in page
+    assert practitioner.post(url(meeting, "/actions"), data=action).status_code == 403
+    assert db.session.scalars(db.select(Action).filter_by(meeting_id=meeting.id)).all() == []
+    with pytest.raises(DomainError, match="Only the accountable team manager"):
+        ops.add_action(meeting, description="Ring the GP", owner=worker, owner_name=None, due_on=None,
+                       agreed_by=worker)
+    # The group's idea goes in Next steps, and the manager agrees it as an action, under their name.
+    assert practitioner.post(url(meeting, "/sections/next_steps/items"), data={"text": "Ring the GP?"}
+                             ).status_code == 302
+    manager_client = signed_in(app, manager)
+    assert "Add agreed action" in manager_client.get(url(meeting)).data.decode()
+    assert manager_client.post(url(meeting, "/actions"), data=action).status_code == 302
+    [agreed] = db.session.scalars(db.select(Action).filter_by(meeting_id=meeting.id)).all()
+    assert agreed.agreed_by_id == manager.id
+    assert practitioner.post(url(meeting, f"/actions/{agreed.id}/remove")).status_code == 403
+    assert db.session.get(Action, agreed.id) is not None
+
+
+def test_a_practitioner_reviews_last_times_actions_but_only_a_manager_carries_one_forward(
+        app, team_setup, make_meeting, db):
+    first, manager, worker = team_setup["meeting"], team_setup["manager"], team_setup["worker"]
+    done, carried = (ops.add_action(first, description=d, owner=worker, owner_name=None, due_on=None,
+                                    agreed_by=manager) for d in ("Do A", "Do B"))
+    ops.agree(first, manager)
+    db.session.commit()
+    second = make_meeting(team_setup["case"], manager, days_from_now=14)
+    practitioner = signed_in(app, worker)
+    page = practitioner.get(url(second)).data.decode()
+    assert 'value="carried_forward"' not in page and "the accountable manager does that" in page
+    refused = practitioner.post(url(second, "/reviews"),
+                                data={"review-action_id": carried.id, "review-outcome": "carried_forward"})
+    assert refused.status_code == 400 and b"Only the accountable team manager" in refused.data
+    assert practitioner.post(url(second, "/reviews"), data={"review-action_id": done.id, "review-outcome": "done"}
+                             ).status_code == 302
+    db.session.expire_all()
+    assert [a.description for a in second.actions] == [] and carried.status is ActionStatus.OPEN
+    assert 'value="carried_forward"' in signed_in(app, manager).get(url(second)).data.decode()
 
 
 def test_agree_makes_the_record_read_only_and_amendments_keep_the_original(manager_client, team_setup, db):

@@ -11,6 +11,7 @@ from sqlalchemy import func
 from sqlalchemy.orm import defer, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from supervision.access import can_agree
 from supervision.extensions import db
 from supervision.models import (
     Action,
@@ -308,9 +309,23 @@ def set_family_score(meeting: Meeting, score: int | None, note: str) -> None:
 
 # --- actions --------------------------------------------------------------------
 
+class NotAccountable(DomainError):
+    def __init__(self) -> None:
+        super().__init__("Only the accountable team manager or assistant team manager agrees actions. "
+                         "Put the group's ideas in Next steps.")
+
+
+def _ensure_accountable(user: User, meeting: Meeting) -> None:
+    """No next step is agreed unless the accountable manager is there (council guidance)."""
+    if not can_agree(user, meeting):
+        raise NotAccountable()
+
+
 def add_action(meeting: Meeting, *, description: str, owner: User | None, owner_name: str | None,
                due_on: date | None, agreed_by: User) -> Action:
+    """An agreed action, recorded with the manager who agreed it."""
     ensure_editable(meeting)
+    _ensure_accountable(agreed_by, meeting)
     action = Action(meeting=meeting, case_id=meeting.case_id, description=description.strip(),
                     owner=owner, owner_name=(owner_name or "").strip() or None, due_on=due_on,
                     agreed_by_id=agreed_by.id)
@@ -380,6 +395,8 @@ def review_action(meeting: Meeting, action: Action, outcome: ReviewOutcome, note
     ensure_editable(meeting)
     if outcome is ReviewOutcome.DROPPED and not note.strip():
         raise DomainError("Say why the action is being dropped.")
+    if outcome is ReviewOutcome.CARRIED_FORWARD:
+        _ensure_accountable(by, meeting)  # carried forward, it is agreed again, as this session's action
     review = ActionReview(meeting=meeting, action=action, outcome=outcome, note=note.strip(), reviewed_by_id=by.id)
     db.session.add(review)
     if outcome is ReviewOutcome.DONE:

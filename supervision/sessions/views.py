@@ -367,6 +367,7 @@ def family_score(meeting_id: int):
 @login_required
 def add_action(meeting_id: int):
     meeting = get_meeting_for(current_user, meeting_id)
+    require_can_agree(current_user, meeting)  # the group's ideas go in Next steps
     form = f.ActionForm()
     form.owner_id.choices = staff_choices(meeting.case.team_id, "Someone outside the team")
     if not form.validate_on_submit():
@@ -386,6 +387,7 @@ def add_action(meeting_id: int):
 @login_required
 def remove_action(meeting_id: int, action_id: int):
     meeting = get_meeting_for(current_user, meeting_id)
+    require_can_agree(current_user, meeting)  # taking back an agreed action is the manager's too
     action = db.first_or_404(db.select(Action).filter_by(id=action_id, meeting_id=meeting.id))
     if EmptyForm().validate_on_submit():
         try:
