@@ -37,6 +37,8 @@ EXPECTED: dict[str, frozenset[Role]] = {
     "sessions.agree": MANAGERS,
     "sessions.add_action": MANAGERS,  # an agreed action: the accountable manager agrees it
     "sessions.remove_action": MANAGERS,
+    "sessions.record_score": MANAGERS,  # typed in for the room: the facilitator (here the manager) or a manager
+    "sessions.family_score": MANAGERS,
     "actions.done": MANAGERS,  # or the person who follows the action up (not the walker)
     "actions.drop": MANAGERS,
     "actions.tracker": MANAGERS,

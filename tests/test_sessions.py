@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from supervision.models import Action, ActionStatus, DangerStatement, MapItem, MeetingStatus, SafetyGoal, Section
+from supervision.services import live
 from supervision.services import meetings as ops
 from supervision.services.errors import DomainError, EditConflict, RecordAgreed
 from tests.routes import signed_in
@@ -274,6 +275,56 @@ def test_scaling_scores_summary_and_range_checks(manager_client, team_setup, db)
     manager_client.post(url(meeting, "/scores"), data={"score-user_id": worker.id, "score-skip": "y"})
     db.session.refresh(meeting)
     assert ops.summarise(meeting.scores).skipped == 1
+
+
+FAMILY_SECRET = "Mum-said-Zebra-8812"
+
+
+def test_only_the_facilitator_or_a_manager_types_scores_in_the_editor(app, team_setup, db):
+    meeting, worker = team_setup["meeting"], team_setup["worker"]
+    practitioner = signed_in(app, worker)
+    page = practitioner.get(url(meeting)).data.decode()
+    assert "Save score" not in page and "Save the family&#39;s score" not in page
+    assert "The facilitator or a manager types in scores here" in page and "Give your own score" in page
+    assert practitioner.post(url(meeting, "/scores"), data={"score-user_id": worker.id, "score-score": "9"}
+                             ).status_code == 403
+    assert practitioner.post(url(meeting, "/family-score"), data={"family-family_score": "9"}).status_code == 403
+    db.session.refresh(meeting)
+    assert meeting.scores == [] and meeting.family_score is None
+    # Handed the facilitator's role in the room, a practitioner records for the room.
+    live.hand_over(live.open_room(meeting), worker, team_setup["manager"])
+    db.session.commit()
+    assert "Save score" in practitioner.get(url(meeting)).data.decode()
+    assert practitioner.post(url(meeting, "/scores"), data={"score-user_id": worker.id, "score-score": "9"}
+                             ).status_code == 302
+
+
+def test_the_family_score_is_not_shown_in_the_editor_before_the_reveal(manager_client, team_setup, db):
+    meeting = team_setup["meeting"]
+    manager_client.post(url(meeting, "/family-score"),
+                        data={"family-family_score": "6", "family-family_score_note": FAMILY_SECRET})
+    db.session.refresh(meeting)
+    assert meeting.family_score == 6
+    page = manager_client.get(url(meeting)).data.decode()
+    assert FAMILY_SECRET not in page and 'name="family-family_score" required type="number" value="6"' not in page
+    assert 'name="family-family_score" required type="number" value=""' in page
+
+
+def test_scores_stay_as_given_once_revealed(manager_client, team_setup, db):
+    meeting, manager, worker = team_setup["meeting"], team_setup["manager"], team_setup["worker"]
+    assert manager_client.post(url(meeting, "/scores"), data={"score-user_id": worker.id, "score-score": "4",
+                                                              "score-reason": "Drinking"}).status_code == 302
+    assert manager_client.post(url(meeting, "/live/scaling"), data={"action": "reveal"}).status_code == 302
+    page = manager_client.get(url(meeting)).data.decode()
+    assert "Drinking" in page and "they stay as they were given" in page and "Save score" not in page
+    late = manager_client.post(url(meeting, "/scores"), data={"score-user_id": worker.id, "score-score": "8"})
+    assert late.status_code == 409 and b"The scores have been revealed, so they stay as they were given" in late.data
+    family = manager_client.post(url(meeting, "/family-score"), data={"family-family_score": "8"})
+    assert family.status_code == 409
+    db.session.refresh(meeting)
+    assert [s.score for s in meeting.scores] == [4] and meeting.family_score is None
+    with pytest.raises(ops.ScoresRevealed):
+        ops.record_score(meeting, manager, 2, "")
 
 
 def test_family_score(manager_client, team_setup, db):

@@ -278,9 +278,24 @@ class ScalingSummary:
         return None if self.low is None else self.high - self.low
 
 
+class ScoresRevealed(DomainError):
+    def __init__(self) -> None:
+        super().__init__("The scores have been revealed, so they stay as they were given. "
+                         "Talk any change through in the room and note it in the discussion.")
+
+
+def _ensure_not_revealed(meeting: Meeting) -> None:
+    """Scores are typed in for the room before the reveal; after it, nobody changes theirs having seen the rest."""
+    from supervision.services import live  # the room owns the reveal; it imports this module, so import here
+
+    if live.scores_revealed(meeting):
+        raise ScoresRevealed()
+
+
 def record_score(meeting: Meeting, user: User, score: int | None, reason: str) -> ScalingScore:
-    """A participant's score; giving it again replaces their earlier one."""
+    """A participant's score, typed in for them before the reveal; giving it again replaces their earlier one."""
     ensure_editable(meeting)
+    _ensure_not_revealed(meeting)
     existing = db.session.scalar(db.select(ScalingScore).filter_by(meeting_id=meeting.id, user_id=user.id))
     if existing is None:
         existing = ScalingScore(meeting=meeting, user=user)
@@ -302,7 +317,9 @@ def summarise(scores: list[ScalingScore]) -> ScalingSummary:
 
 
 def set_family_score(meeting: Meeting, score: int | None, note: str) -> None:
+    """The family's own number, shown with everyone's at the reveal."""
     ensure_editable(meeting)
+    _ensure_not_revealed(meeting)
     meeting.family_score = score
     meeting.family_score_note = note.strip() or None
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -91,7 +91,8 @@ def editor_page(meeting, status: int = 200, **forms):
         danger_form=forms.get("danger_form") or f.DangerStatementForm(), goal_form=goal_form,
         danger_edits=danger_edits, goal_edits=goal_edits, failed_danger=forms.get("failed_danger"),
         failed_goal=forms.get("failed_goal"),
-        score_form=score_form, family_form=forms.get("family_form") or f.FamilyScoreForm(obj=meeting),
+        score_form=score_form, family_form=forms.get("family_form") or f.FamilyScoreForm(formdata=None),
+        records_scores=records_for_the_room(current_user, meeting),
         action_form=action_form, review_form=forms.get("review_form") or f.ReviewForm(),
         details_form=forms.get("details_form") or _meeting_form(meeting.case, meeting, staff),
         to_review=ops.actions_to_review(meeting), scaling=live.scaling_view(meeting),
@@ -329,10 +330,28 @@ def remove_statement(meeting_id: int, kind: str, record_id: int):
 
 # --- scaling --------------------------------------------------------------------
 
+def records_for_the_room(user, meeting) -> bool:
+    """Who types scores into the editor for the room, as a business support officer would:
+    the facilitator (the session's, or whoever holds the role in the room) or an accountable manager.
+    Everyone else gives their own score, privately, from the live room."""
+    return can_agree(user, meeting) or user.id == meeting.facilitator_id or live.is_facilitator(user, meeting)
+
+
+def _require_records_for_the_room(meeting) -> None:
+    if not records_for_the_room(current_user, meeting):
+        abort(403)
+
+
+def _too_late(meeting, error: ops.ScoresRevealed):
+    flash(str(error), "error")
+    return editor_page(meeting, 409)
+
+
 @bp.post("/sessions/<int:meeting_id>/scores")
 @login_required
 def record_score(meeting_id: int):
     meeting = get_meeting_for(current_user, meeting_id)
+    _require_records_for_the_room(meeting)
     form = f.ScoreForm()
     form.user_id.choices = _scorer_choices(meeting)
     if not form.validate_on_submit():
@@ -340,6 +359,8 @@ def record_score(meeting_id: int):
     person = db.session.get(User, form.user_id.data)
     try:
         ops.record_score(meeting, person, None if form.skip.data else form.score.data, form.reason.data or "")
+    except ops.ScoresRevealed as error:
+        return _too_late(meeting, error)
     except DomainError as error:
         return _refused(meeting, error, "scaling")
     db.session.commit()
@@ -350,11 +371,14 @@ def record_score(meeting_id: int):
 @login_required
 def family_score(meeting_id: int):
     meeting = get_meeting_for(current_user, meeting_id)
+    _require_records_for_the_room(meeting)
     form = f.FamilyScoreForm()
     if not form.validate_on_submit():
         return editor_page(meeting, 400, family_form=form)
     try:
         ops.set_family_score(meeting, form.family_score.data, form.family_score_note.data or "")
+    except ops.ScoresRevealed as error:
+        return _too_late(meeting, error)
     except DomainError as error:
         return _refused(meeting, error, "scaling")
     db.session.commit()
