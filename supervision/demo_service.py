@@ -552,7 +552,7 @@ class _Builder:
             elif outcome is ReviewOutcome.DONE:
                 self._close(action, ActionStatus.DONE, "", when.date(), facilitator)
             else:
-                self._close(action, ActionStatus.DONE, f"Carried forward to the session of {when:%d %B %Y}.",
+                self._close(action, ActionStatus.CARRIED_FORWARD, f"Carried forward to the session of {when:%d %B %Y}.",
                             when.date(), facilitator)
                 carried.append(action)
         for action in pending:  # final now: written before the reviews that point at them

@@ -541,6 +541,13 @@ def test_previous_open_actions_are_reviewed_in_the_next_session(manager_client, 
     assert a.status is ActionStatus.DONE
     assert [x.description for x in second.actions] == ["Do B"]
     assert "Carried forward" in manager_client.get(url(second, "/record")).data.decode()
+    # The original is closed as carried forward, not done: the done figures count only what was done.
+    assert b.status is ActionStatus.CARRIED_FORWARD and b.closed_at is not None
+    assert second.actions[0].status is ActionStatus.OPEN and second.actions[0].carried_from_id == b.id
+    done = db.session.scalars(db.select(Action).filter_by(case_id=first.case_id, status=ActionStatus.DONE)).all()
+    assert done == [a]
+    assert "<td>Carried forward: Carried forward to the session of" in manager_client.get(
+        url(first, "/record")).data.decode()
 
 
 def test_record_plain_text_and_print_view(manager_client, team_setup):

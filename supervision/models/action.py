@@ -19,6 +19,9 @@ class ActionStatus(Labelled):
     OPEN = ("open", "Open")
     DONE = ("done", "Done")
     DROPPED = ("dropped", "Dropped")
+    # Closed here because a later session took it on as its own action: not done, so not counted as done.
+    # Stored as a plain string (enum_column, no native enum, no CHECK): a new member needs no migration.
+    CARRIED_FORWARD = ("carried_forward", "Carried forward")
 
 
 class ReviewOutcome(Labelled):

@@ -425,8 +425,8 @@ def review_action(meeting: Meeting, action: Action, outcome: ReviewOutcome, note
                          owner_id=action.owner_id, owner_name=action.owner_name, due_on=action.due_on,
                          agreed_by_id=by.id, carried_from_id=action.id)
         db.session.add(carried)
-        close_action(action, ActionStatus.DONE, f"Carried forward to the session of "
-                                                 f"{meeting.scheduled_at:%d %B %Y}. {note}".strip(), by)
+        close_action(action, ActionStatus.CARRIED_FORWARD,
+                     f"Carried forward to the session of {meeting.scheduled_at:%d %B %Y}. {note}".strip(), by)
     return review
 
 
