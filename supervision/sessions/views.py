@@ -13,6 +13,7 @@ from supervision.models import (
     Action,
     DangerStatement,
     MapItem,
+    Meeting,
     MeetingKind,
     ReviewOutcome,
     SafetyGoal,
@@ -270,20 +271,13 @@ def save_danger_statement(meeting_id: int, statement_id: int | None):
     form = (f.DangerStatementForm(prefix=_edit_prefix(f.DangerStatementForm, statement_id)) if statement
             else f.DangerStatementForm())
     failed = dict(danger_edit_form=form, failed_danger=statement_id) if statement else dict(danger_form=form)
-    if form.validate_on_submit():
-        parts = {k: getattr(form, k).data or "" for k in (*ops.DANGER_STATEMENT_PARTS, "statement")}
-        try:
-            ops.save_danger_statement(meeting, statement or None, expected_version=_version(form), **parts)
-            db.session.commit()
-            return _back(meeting, f"danger-{statement_id}" if statement else "danger-statements")
-        except EditConflict as conflict:
-            form.version.data = str(conflict.current_version)
-            return editor_page(meeting, 409, conflict=conflict, **failed)
-        except ops.RemovedMeanwhile as error:
-            return _refused(meeting, error, "danger-statements")
-        except DomainError as error:
-            form.statement.errors = [*form.statement.errors, str(error)]
-    return editor_page(meeting, 400, **failed)
+
+    def save():
+        ops.save_danger_statement(meeting, statement or None, expected_version=_version(form),
+                                  **_parts(form, ops.DANGER_STATEMENT_PARTS))
+
+    return _save_statement(meeting, form, save, failed, "danger-statements",
+                           f"danger-{statement_id}" if statement else "danger-statements")
 
 
 @bp.post("/sessions/<int:meeting_id>/safety-goals", defaults={"goal_id": None})
@@ -295,19 +289,31 @@ def save_safety_goal(meeting_id: int, goal_id: int | None):
     form = f.SafetyGoalForm(prefix=_edit_prefix(f.SafetyGoalForm, goal_id)) if goal else f.SafetyGoalForm()
     form.danger_statement_id.choices = _danger_choices(meeting)
     failed = dict(goal_edit_form=form, failed_goal=goal_id) if goal else dict(goal_form=form)
-    if form.validate_on_submit():
+
+    def save():
         linked = next((d for d in meeting.danger_statements if d.id == form.danger_statement_id.data), None)
-        parts = {k: getattr(form, k).data or "" for k in (*ops.SAFETY_GOAL_PARTS, "statement")}
+        ops.save_safety_goal(meeting, goal or None, danger_statement=linked, expected_version=_version(form),
+                             **_parts(form, ops.SAFETY_GOAL_PARTS))
+
+    return _save_statement(meeting, form, save, failed, "safety-goals", f"goal-{goal_id}" if goal else "safety-goals")
+
+
+def _parts(form, names: tuple[str, ...]) -> dict[str, str]:
+    return {name: getattr(form, name).data or "" for name in (*names, "statement")}
+
+
+def _save_statement(meeting: Meeting, form, save, failed: dict, section: str, anchor: str):
+    """A danger statement or safety goal, new or edited: saved, or the editor again saying why."""
+    if form.validate_on_submit():
         try:
-            ops.save_safety_goal(meeting, goal or None, danger_statement=linked,
-                                 expected_version=_version(form), **parts)
+            save()
             db.session.commit()
-            return _back(meeting, f"goal-{goal_id}" if goal else "safety-goals")
+            return _back(meeting, anchor)
         except EditConflict as conflict:
             form.version.data = str(conflict.current_version)
             return editor_page(meeting, 409, conflict=conflict, **failed)
         except ops.RemovedMeanwhile as error:
-            return _refused(meeting, error, "safety-goals")
+            return _refused(meeting, error, section)
         except DomainError as error:
             form.statement.errors = [*form.statement.errors, str(error)]
     return editor_page(meeting, 400, **failed)
