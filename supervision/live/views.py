@@ -38,11 +38,23 @@ def _wants_json() -> bool:
 
 
 def _page_context(meeting) -> dict:
-    """What every live page starts from: the newest event id, then the state (so nothing falls between)."""
-    event_id = events.latest_id(events.meeting_topic(meeting.id))
-    meeting = live.load_meeting(meeting.id)
-    return dict(meeting=meeting, case=meeting.case, event_id=event_id, state=live.meeting_state(meeting),
-                phases=live.phase_catalogue(), server_ms=int(time.time() * 1000))
+    """What every live page starts from: the session's newest stored event, the very state its open
+    screens were last sent (and the polling fallback serves), so a page costs no more than reading it
+    and nothing falls between the page and its stream. Before any change there is no event yet: the
+    state is built and stored as its first event, as any change would store it."""
+    topic = events.meeting_topic(meeting.id)
+    latest = events.latest(topic)
+    if latest is None:
+        events.mark_changed(db.session(), topic)
+        db.session.commit()
+        latest = events.latest(topic)
+    server_ms = int(time.time() * 1000)
+    state = json.loads(latest.data)
+    expires_ms = (state.get("join") or {}).get("expires_ms")
+    if expires_ms is not None and expires_ms <= server_ms:
+        state["join"] = None  # the code expired since that event
+    return dict(meeting=meeting, case=meeting.case, event_id=latest.id, state=state,
+                phases=live.phase_catalogue(), server_ms=server_ms)
 
 
 def _done(meeting, message: str | None = None, anchor: str | None = None):
