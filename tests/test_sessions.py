@@ -579,3 +579,21 @@ def test_another_teams_session_is_404_everywhere(login_as, team_setup, make_meet
         "/family-score",
     ):
         assert client.post(url(other, path), data={"text": "x"}).status_code == 404, path
+
+
+def test_the_record_says_which_safety_goal_answers_which_danger_statement(manager_client, team_setup, db):
+    from supervision.models import DangerStatement, SafetyGoal
+
+    meeting = team_setup["meeting"]
+    first = DangerStatement(meeting=meeting, position=1, statement="We worry Dad drinks and shouts.")
+    second = DangerStatement(meeting=meeting, position=2, statement="We worry Jayden misses school.")
+    db.session.add_all([first, second, SafetyGoal(meeting=meeting, position=1, danger_statement=first,
+                                                   statement="Dad will be sober when caring for Jayden.")])
+    db.session.commit()
+    page = manager_client.get(url(meeting, "/record")).get_data(as_text=True)
+    goal_at = page.index("Dad will be sober when caring for Jayden.")
+    assert "(Answers danger statement 1.)" in page[goal_at:goal_at + 200]
+    missing_at = page.index("We worry Jayden misses school.")
+    assert "(No safety goal answers this yet.)" in page[missing_at:missing_at + 200]
+    answered_at = page.index("We worry Dad drinks and shouts.")
+    assert "No safety goal answers this yet." not in page[answered_at:missing_at]
