@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from supervision import cli, errors, identity, profiling, security  # noqa: F401 (identity registers the user loader)
+from supervision import cli, errors, identity, logs, profiling, security  # noqa: F401 (identity registers the user loader)
 from supervision.config import Config, instance_secret_key
 from supervision.extensions import csrf, db, login_manager, migrate
 from supervision.markdown import render_markdown
@@ -36,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
     Config.apply_engine_options(app.config)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+    logs.init_app()  # no address and no secret path in the development server's log
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True)

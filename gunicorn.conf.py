@@ -12,6 +12,10 @@ Everything can be changed from the environment without editing this file.
 import os
 from pathlib import Path
 
+from gunicorn import glogging
+
+from supervision.logs import redact_path
+
 wsgi_app = "app:create_app()"
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
@@ -36,6 +40,18 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 accesslog = os.environ.get("ACCESS_LOG", "-")
 errorlog = "-"
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+
+class AccessLogger(glogging.Logger):
+    """The path as supervision.logs allows it: a calendar feed's address is its secret."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms["U"] = redact_path(atoms["U"])
+        return atoms
+
+
+logger_class = AccessLogger
 
 
 def on_starting(server):

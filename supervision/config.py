@@ -46,6 +46,10 @@ class Config:
             options.setdefault("connect_args", {"timeout": 30})
         else:
             options.setdefault("pool_pre_ping", True)
+            # A worker serves up to LIVE_PAGE_THREADS (16) pages at once (gunicorn.conf.py); streams
+            # hold no connection. 4 workers x 20 stays under PostgreSQL's default 100 connections.
+            options.setdefault("pool_size", 10)
+            options.setdefault("max_overflow", 10)
         config["SQLALCHEMY_ENGINE_OPTIONS"] = options
         if not config.get("DEMO_MODE"):
             config["SESSION_COOKIE_SECURE"] = True
