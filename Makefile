@@ -13,7 +13,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: run run-prod test setup system-deps venv db demo test-sqlite test-postgres lint clean
 
 run: setup db demo
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	FLASK_DEMO_MODE=$${FLASK_DEMO_MODE:-true} $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Production: gunicorn, 4 workers with threads, on PostgreSQL and Redis (docs/deploy.md).
 # DATABASE_URL=postgresql://... REDIS_URL=redis://... FLASK_SECRET_KEY=... make run-prod

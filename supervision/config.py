@@ -8,7 +8,9 @@ from pathlib import Path
 
 
 class Config:
-    DEMO_MODE = True  # FLASK_DEMO_MODE=false for a council's deployment
+    # Off unless asked for: `make run` turns it on (FLASK_DEMO_MODE=true) for the fictional demo. Off means
+    # Secure cookies, no demo accounts on the sign-in page and no demo banner, however the app is started.
+    DEMO_MODE = False
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     WTF_CSRF_TIME_LIMIT = 12 * 3600  # a token outlives a 90-minute meeting with room to spare
     SESSION_COOKIE_HTTPONLY = True

@@ -190,3 +190,12 @@ def test_nul_characters_are_dropped_not_stored_or_refused(login_as, team_setup, 
     assert response.status_code == 302
     db.session.refresh(meeting)
     assert [i.text for i in meeting.items] == ["Dad shouts"]
+
+
+def test_demo_mode_is_off_unless_asked_for(tmp_path):
+    """However the app is started, it is a council's until told it is the demo (`make run` tells it)."""
+    from app import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'plain.sqlite'}", "SECRET_KEY": "x" * 32})
+    assert app.config["DEMO_MODE"] is False
+    assert app.config["SESSION_COOKIE_SECURE"] is True and app.config["REMEMBER_COOKIE_SECURE"] is True
