@@ -693,3 +693,29 @@ def test_preparing_a_slot_carries_the_last_agreed_mapping_forward_marked_and_edi
     assert db.session.scalar(db.select(db.func.count(CarriedForward.id))) == 3
     assert db.session.scalar(db.select(db.func.count(DangerStatement.id))
                              .filter_by(meeting_id=slot.meeting_id)) == 1
+
+
+def test_a_panel_takes_senior_colleagues_from_across_the_service(panel_day, app, make_team, make_user, db):
+    from supervision.models import Role
+
+    elsewhere = make_team("Disabled Children's Service")
+    head = make_user(Role.HEAD_OF_SERVICE, elsewhere, name="Helen Across")
+    worker_elsewhere = make_user(Role.PRACTITIONER, elsewhere, name="Pat Elsewhere")
+    client, panel, manager = panel_day["client"], panel_day["panel"], panel_day["manager"]
+    form = client.get(f"/panels/{panel.id}").get_data(as_text=True)
+    assert "Helen Across (Head of service, Disabled Children&#39;s Service)" in form  # offered, with her team
+    assert "Pat Elsewhere" not in form  # another team's practitioners are not
+    response = client.post(f"/panels/{panel.id}", data={
+        "title": "CMR panel", "starts_at": "2026-11-26T09:30", "chair_id": manager.id,
+        "member_ids": [manager.id, head.id], "other_members": ""})
+    assert response.status_code == 302
+    db.session.refresh(panel)
+    assert {u.id for u in panel.members} == {manager.id, head.id}
+    # She sees the panel and its slots, as a member from another team may.
+    sitting = _signed_in(app, head)
+    assert sitting.get(f"/panels/{panel.id}").status_code == 200
+    assert sitting.get(url(panel.slots[0].meeting, "/take-part")).status_code == 200
+    refused = client.post(f"/panels/{panel.id}", data={
+        "title": "CMR panel", "starts_at": "2026-11-26T09:30", "chair_id": manager.id,
+        "member_ids": [worker_elsewhere.id], "other_members": ""})
+    assert refused.status_code == 400

@@ -6,6 +6,7 @@ import time
 
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from supervision import events
@@ -29,10 +30,26 @@ def _staff(team_id: int, blank: str | None = None, roles: tuple[Role, ...] | Non
     return [SelectChoice(0, blank), *choices] if blank else choices
 
 
+# A panel draws on the whole service: besides the team's own staff, its members may be senior
+# colleagues of any team. They see the panel and its slots, and scale there (supervision/access.py).
+ACROSS_THE_SERVICE = (Role.HEAD_OF_SERVICE, Role.TEAM_MANAGER, Role.SENIOR_PRACTITIONER)
+
+
+def _possible_members(team_id: int):
+    return (db.select(User).options(joinedload(User.team))
+            .where(User.active.is_(True), (User.team_id == team_id) | User.role.in_(ACROSS_THE_SERVICE)))
+
+
+def _member_choices(team_id: int) -> list[SelectChoice]:
+    people = db.session.scalars(_possible_members(team_id).order_by(User.team_id != team_id, User.name))
+    return [SelectChoice(u.id, f"{u.name} ({u.role.label}{'' if u.team_id == team_id else ', ' + u.team.name})")
+            for u in people]
+
+
 def _panel_form(panel: Panel | None = None) -> f.PanelForm:
     form = f.PanelForm(obj=panel)
-    form.chair_id.choices = _staff(current_user.team_id)
-    form.member_ids.choices = _staff(current_user.team_id)
+    form.chair_id.choices = _staff(current_user.team_id)  # the chair moves the room: one of the team's own
+    form.member_ids.choices = _member_choices(current_user.team_id)
     if request.method == "GET":
         form.chair_id.data = panel.chair_id if panel else current_user.id
         form.member_ids.data = [u.id for u in panel.members] if panel else []
@@ -49,11 +66,11 @@ def _slot_form() -> f.SlotForm:
 
 
 def _people(form: f.PanelForm) -> dict:
-    ids = set(form.member_ids.data or []) | {form.chair_id.data}
-    staff = {u.id: u for u in db.session.scalars(db.select(User).where(
-        User.id.in_(ids), User.team_id == current_user.team_id))}
-    return dict(title=form.title.data, starts_at=form.starts_at.data, chair=staff[form.chair_id.data],
-                members=[staff[i] for i in sorted(form.member_ids.data or []) if i in staff],
+    members = {u.id: u for u in db.session.scalars(
+        _possible_members(current_user.team_id).where(User.id.in_(form.member_ids.data or [0])))}
+    chair = db.session.scalar(db.select(User).filter_by(id=form.chair_id.data, team_id=current_user.team_id))
+    return dict(title=form.title.data, starts_at=form.starts_at.data, chair=chair,
+                members=[members[i] for i in sorted(members)],
                 other_members=form.other_members.data or "")
 
 
