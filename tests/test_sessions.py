@@ -528,6 +528,11 @@ def test_previous_open_actions_are_reviewed_in_the_next_session(manager_client, 
     second = make_meeting(team_setup["case"], team_setup["manager"], days_from_now=14)
     page = manager_client.get(url(second)).data.decode()
     assert "Do A" in page and "Do B" in page
+    # The review is part of the record: it comes before agreeing.
+    refused = manager_client.post(url(second, "/agree"), follow_redirects=True).get_data(as_text=True)
+    assert "review the last session&#39;s open actions" in refused and "2 are still waiting" in refused
+    db.session.refresh(second)
+    assert not second.is_agreed
     a, b = sorted(first.actions, key=lambda x: x.description)
     manager_client.post(
         url(second, "/reviews"), data={"review-action_id": a.id, "review-outcome": "done", "review-note": "Done well"}
@@ -544,6 +549,9 @@ def test_previous_open_actions_are_reviewed_in_the_next_session(manager_client, 
     # The original is closed as carried forward, not done: the done figures count only what was done.
     assert b.status is ActionStatus.CARRIED_FORWARD and b.closed_at is not None
     assert second.actions[0].status is ActionStatus.OPEN and second.actions[0].carried_from_id == b.id
+    manager_client.post(url(second, "/agree"))
+    db.session.refresh(second)
+    assert second.is_agreed
     done = db.session.scalars(db.select(Action).filter_by(case_id=first.case_id, status=ActionStatus.DONE)).all()
     assert done == [a]
     assert "<td>Carried forward: Carried forward to the session of" in manager_client.get(

@@ -442,8 +442,14 @@ def close_action(action: Action, status: ActionStatus, note: str, by: User) -> N
 # --- agreement ------------------------------------------------------------------
 
 def agree(meeting: Meeting, by: User) -> None:
-    """Sign the record off: from now on it is read-only, amendments only."""
+    """Sign the record off: from now on it is read-only, amendments only.
+
+    The review of the last session's open actions is part of the record, so it comes first."""
     ensure_editable(meeting)
+    waiting = len(actions_to_review(meeting))
+    if waiting:
+        raise DomainError(f"Before agreeing, review the last session's open actions (done, carried forward or "
+                          f"dropped): {waiting} {'is' if waiting == 1 else 'are'} still waiting.")
     meeting.status = MeetingStatus.AGREED
     meeting.agreed_at = utcnow()
     meeting.agreed_by_id = by.id
