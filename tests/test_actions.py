@@ -348,3 +348,26 @@ def test_tracker_lists_the_most_urgent_hundred_then_all_on_request(login_as, tea
     assert "sort=due" in link
     everything = client.get(link).data.decode()
     assert "Task number 104" in everything and "105 actions shown." in everything
+
+
+def test_the_tracker_lists_the_most_overdue_families_and_all_on_request(login_as, team_setup, make_case,
+                                                                        make_meeting, db):
+    team, worker, manager = team_setup["team"], team_setup["worker"], team_setup["manager"]
+    for n in range(14):  # 14 families, family n overdue by n + 1 days
+        case = make_case(team, worker)
+        case.family_label = f"Tracked family {n:02d}"
+        ops.add_action(make_meeting(case, manager), description=f"Visit {n}", owner=worker, owner_name=None,
+                       due_on=TODAY - timedelta(days=n + 1), agreed_by=manager)
+    db.session.commit()
+    client = login_as(manager)
+    page = client.get("/actions/team").get_data(as_text=True)
+
+    def by_family(page: str) -> str:
+        start = page.index('id="by-case"')
+        return page[start:page.index("</section>", start)]
+
+    shown = by_family(page)
+    assert "The 12 most overdue of 14 families." in shown
+    assert "Tracked family 13" in shown and "Tracked family 02" in shown and "Tracked family 01" not in shown
+    listed = by_family(client.get("/actions/team?families=all").get_data(as_text=True))
+    assert "Tracked family 00" in listed and "Tracked family 01" in listed and "most overdue of" not in listed

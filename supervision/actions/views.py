@@ -20,6 +20,7 @@ from supervision.services.errors import DomainError
 bp = Blueprint("actions", __name__)
 _ID = 2_147_483_647
 TRACKER_ROWS = 100
+FAMILIES_SHOWN = 12  # the most overdue families; all of them on request
 
 
 def id_url(endpoint: str, arg: str, **values) -> str:
@@ -145,9 +146,11 @@ def tracker():
     today = date.today()
     urls = dict(case=id_url("cases.show", "case_id"), record=id_url("sessions.record", "meeting_id"),
                 by_person=id_url("actions.tracker", "practitioner"), by_case=id_url("actions.tracker", "case"),
-                all=url_for("actions.tracker", **{**request.args, "all": "1"}))
+                all=url_for("actions.tracker", **{**request.args, "all": "1"}),
+                all_families=url_for("actions.tracker", **{**request.args, "families": "all"}, _anchor="by-case"))
     tracker = svc.team_tracker(team_id, today, filters)
     # The most urgent first, a page of them: a long team list is for filtering, not for scrolling.
     shown = tracker.rows if request.args.get("all") == "1" else tracker.rows[:TRACKER_ROWS]
-    return render_template("actions/tracker.html", tracker=tracker, shown=shown, form=form, filters=filters,
-                           today=today, labels=svc.TIMING_LABELS, urls=urls), status
+    families = tracker.by_case if request.args.get("families") == "all" else tracker.by_case[:FAMILIES_SHOWN]
+    return render_template("actions/tracker.html", tracker=tracker, shown=shown, families=families, form=form,
+                           filters=filters, today=today, labels=svc.TIMING_LABELS, urls=urls), status
