@@ -170,13 +170,17 @@ def test_where_streaming_is_blocked_the_screen_polls(team_setup, new_page):
     screen = new_page(manager)
     screen.goto(f"/sessions/{meeting.id}/screen?transport=poll")
     expect(screen.locator("[data-connection]")).to_have_text("Updating every few seconds")
-    console = new_page(manager)
+    _add_hypothesis_on_the_console(new_page(manager), meeting, "Dad drinks more when he is out of work")
+    expect(screen.locator(".big-list")).to_contain_text("Dad drinks more when he is out of work", timeout=8000)
+
+
+def _add_hypothesis_on_the_console(console, meeting, text: str) -> None:
+    """The facilitator moves the room to the hypotheses and adds one, typing and pressing Enter."""
     console.goto(f"/sessions/{meeting.id}/console")
     console.get_by_role("button", name="Hypotheses", exact=True).click()
     box = console.get_by_label("Add to hypotheses")
-    box.fill("Dad drinks more when he is out of work")
+    box.fill(text)
     box.press("Enter")
-    expect(screen.locator(".big-list")).to_contain_text("Dad drinks more when he is out of work", timeout=8000)
 
 
 FALLBACK = "Updating every few seconds: this network blocks live updates"
@@ -210,12 +214,7 @@ def test_where_the_stream_fails_the_screen_polls_says_so_and_gets_the_consoles_i
     expect(screen.locator("body")).not_to_have_class(re.compile("is-offline"))
     assert len(refused) >= 3  # three streams failed in a row before it fell back
 
-    console = new_page(manager)
-    console.goto(f"/sessions/{meeting.id}/console")
-    console.get_by_role("button", name="Hypotheses", exact=True).click()
-    box = console.get_by_label("Add to hypotheses")
-    box.fill("Mum stops eating when the bills come")
-    box.press("Enter")
+    _add_hypothesis_on_the_console(new_page(manager), meeting, "Mum stops eating when the bills come")
     expect(screen.locator("[data-bind=phase-label]")).to_have_text("Hypotheses")
     expect(screen.locator(".big-list")).to_contain_text("Mum stops eating when the bills come")
     expect(indicator).to_have_text(FALLBACK)  # still polling, still saying so
