@@ -1,8 +1,9 @@
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField
+from wtforms import HiddenField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from supervision.forms import SelectField
 from supervision.services.actions import SHOWS, SORTS
 
 NOTE = 500  # a short note: the detail belongs in the case recording system

@@ -1,7 +1,8 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
+from supervision.forms import SelectField
 from supervision.models import Role
 from supervision.services.accounts import MAX_PASSWORD, MIN_PASSWORD
 

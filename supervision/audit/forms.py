@@ -1,8 +1,9 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
+from wtforms import DateField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
+from supervision.forms import SelectField
 from supervision.models import AuditKind
 
 

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, HiddenField, IntegerField, SelectField
+from wtforms import BooleanField, DecimalField, HiddenField, IntegerField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
+from supervision.forms import SelectField
 from supervision.models import Case, LegalStatus, User
 from supervision.services.caseloads import LIMIT_RANGE, WEIGHT_RANGE
 

@@ -1,7 +1,8 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms import BooleanField, DateField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from supervision.forms import SelectField
 from supervision.models import LegalStatus
 
 

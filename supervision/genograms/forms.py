@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from supervision.forms import MultiCheckboxField, SelectField
 from supervision.services.genograms import (
     KIND_LABELS,
     RELATION_LABELS,
@@ -124,11 +124,6 @@ class RelationshipForm(FlaskForm):
             raise ValidationError("Choose one of the people in the genogram.")
         if field.data == self.source.data:
             raise ValidationError("Choose two different people.")
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class HouseholdForm(FlaskForm):

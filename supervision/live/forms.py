@@ -9,16 +9,14 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
-    SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from supervision.forms import MultiCheckboxField, SelectField
 from supervision.models import Phase, Section
 from supervision.models.panel import DEFAULT_SLOT_MINUTES
 
@@ -99,11 +97,6 @@ class ProposalForm(FlaskForm):
 
 
 # --- the CMR panel day -------------------------------------------------------------------
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
 
 class PanelForm(FlaskForm):
     title = StringField("Title", default="Case management review panel",

@@ -6,14 +6,12 @@ from wtforms import (
     HiddenField,
     IntegerField,
     RadioField,
-    SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from supervision.forms import MultiCheckboxField, SelectField
 from supervision.models import MeetingKind, ReviewOutcome
 
 TEXT = 10_000  # longest item: a long paragraph, never a pasted file
@@ -29,11 +27,6 @@ class EditorForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("prefix", self.prefix_name)
         super().__init__(*args, **kwargs)
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class MeetingForm(FlaskForm):
