@@ -101,3 +101,64 @@ def test_case_page_shows_chart_text_alternative_and_changes(login_as, team_setup
     assert page.index("Scaling over time") < page.index("Danger statements and safety goals over time")
     for fmt in ("record.md", "record.json", "record.txt"):
         assert f"/sessions/{sessions[0].id}/{fmt}" in page
+
+
+def _chart_of(page: str) -> str:
+    start = page.index('<svg viewBox="0 0 760 300"')
+    return page[start:page.index("</svg>", start)]
+
+
+def test_the_drawn_chart_follows_every_change_of_content(login_as, team_setup, sessions, db):
+    """The chart's drawing is kept between views: a changed score, name or family label draws it anew."""
+    client, case = login_as(team_setup["manager"]), team_setup["case"]
+    first = _chart_of(client.get(f"/cases/{case.id}").data.decode())
+    assert _chart_of(client.get(f"/cases/{case.id}").data.decode()) == first
+    latest = sessions[2]
+    day = f"{latest.scheduled_at:%d %b %Y}"
+    worker_score = next(s for s in latest.scores if s.user is team_setup["worker"])
+    assert f"{team_setup['worker'].name}: 7 ({day})" in first
+
+    worker_score.score = 9
+    db.session.commit()
+    changed = _chart_of(client.get(f"/cases/{case.id}").data.decode())
+    worker = team_setup["worker"].name
+    assert f"{worker}: 9 ({day})" in changed and f"{worker}: 7 ({day})" not in changed
+    assert "Median 8 (" in changed and "to 8 on" in changed
+
+    team_setup["worker"].name = "Ada <img src=x onerror=alert(1)>"
+    case.family_label = "Owens & <script>alert(1)</script>"
+    db.session.commit()
+    for _ in range(2):  # drawn, then from the kept drawing: escaped both times
+        hostile = _chart_of(client.get(f"/cases/{case.id}").data.decode())
+        assert f"Ada &lt;img src=x onerror=alert(1)&gt;: 9 ({day})" in hostile and "<img" not in hostile
+        assert "Scaling scores of Owens &amp; &lt;script&gt;alert(1)&lt;/script&gt;, session by session" in hostile
+        assert "<script>" not in hostile
+
+
+def test_chart_svg_draws_once_per_content(app, sessions):
+    from flask import get_template_attribute
+
+    with app.test_request_context():
+        draw = get_template_attribute("cases/_story.html", "scaling_svg")
+        drawn = story.chart_svg(story.scaling_chart(sessions), "Family A", draw)
+        assert story.chart_svg(story.scaling_chart(sessions), "Family A", draw) is drawn  # kept, not redrawn
+        assert story.chart_svg(story.scaling_chart(sessions), "Family B", draw) is not drawn
+        assert "Family B" in story.chart_svg(story.scaling_chart(sessions), "Family B", draw)
+        sessions[0].family_score = 9
+        redrawn = story.chart_svg(story.scaling_chart(sessions), "Family A", draw)
+        assert redrawn != drawn and "The family&#39;s own score: 9" in redrawn
+
+
+def test_chart_of_an_anonymous_round_names_nobody_and_gives_scores_in_score_order(db, team_setup):
+    people = [team_setup["manager"], team_setup["worker"], team_setup["manager"], team_setup["worker"]]
+    meeting = Meeting(kind=MeetingKind.GROUP_SUPERVISION, scheduled_at=datetime(2026, 3, 2, 10, 0), id=1, scores=[
+        ScalingScore(user=user, score=score, reason=reason)
+        for user, score, reason in zip(people, (7, None, 3, 3), ("b", "", "z", "a"), strict=True)])
+    named, anonymous = story.scaling_chart([meeting]), story.scaling_chart([meeting], frozenset({1}))
+    assert [score for _, score in named.sessions[0].scores] == [7, None, 3, 3]  # in the order they came
+    assert anonymous.sessions[0].scores == [("A colleague", 3), ("A colleague", 3), ("A colleague", 7),
+                                            ("A colleague", None)]
+    assert anonymous.sessions[0].median == 3 and [d.title[:14] for d in anonymous.dots] == ["A colleague: 3"] * 2 + [
+        "A colleague: 7"]
+    assert not any(team_setup["worker"].name in d.title or team_setup["manager"].name in d.title
+                   for d in anonymous.dots)

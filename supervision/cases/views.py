@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, get_template_attribute, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
@@ -35,7 +35,7 @@ def index():
 @bp.get("/cases/<int:case_id>")
 @login_required
 def show(case_id: int):
-    case = get_case_for(current_user, case_id, selectinload(Case.children), joinedload(Case.practitioner))
+    case = get_case_for(current_user, case_id, joinedload(Case.children), joinedload(Case.practitioner))
     whole = request.args.get("history") == "all"
     sessions = meetings_service.case_sessions(case, None if whole else meetings_service.RECENT_SESSIONS)
     meetings = sessions.shown
@@ -46,10 +46,12 @@ def show(case_id: int):
     ).all()
     scaling = live.scaling_views(meetings)  # no score of a session is shown before its reveal
     revealed = [m for m in meetings if scaling[m.id].revealed]
+    chart = story.scaling_chart(revealed, frozenset(m.id for m in revealed if scaling[m.id].anonymous))
+    drawing = get_template_attribute("cases/_story.html", "scaling_svg")  # drawn once per content
+    chart_svg = story.chart_svg(chart, case.family_label, drawing) if chart else None
     return render_template("cases/show.html", case=case, meetings=meetings, actions=actions, scaling=scaling,
                            today=date.today(), sessions_total=sessions.total, whole=whole,
-                           chart=story.scaling_chart(revealed, frozenset(m.id for m in revealed
-                                                                         if scaling[m.id].anonymous)),
+                           chart=chart, chart_svg=chart_svg,
                            statements=[step for step in steps if step.meeting is not sessions.before])
 
 
