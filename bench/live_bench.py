@@ -27,13 +27,10 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import re
-import signal
 import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -44,6 +41,8 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.server import start_server, stop_server  # noqa: E402
 
 SECRET_KEY = "live-bench-" + "k" * 32
 PASSWORD = "live-bench-password"
@@ -85,45 +84,6 @@ def seed(db_path: Path, scalers: int) -> dict:
         result = {"meeting_id": meeting.id, "cookies": cookies}
         db.engine.dispose()
     return result
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(db_path: Path, workers: int, threads: int, redis: str | None, log: Path):
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}", "FLASK_SECRET_KEY": SECRET_KEY,
-           "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers), "GUNICORN_THREADS": str(threads),
-           "ACCESS_LOG": "/dev/null", "FLASK_LOG_LEVEL": "WARNING"}
-    env.pop("REDIS_URL", None)
-    if redis:
-        env["REDIS_URL"] = redis
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py")],
-                              cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-                              start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                s.sendall(b"GET /sign-in HTTP/1.0\r\n\r\n")
-                if b" 200 " in s.recv(100):
-                    return server, port
-        except OSError:
-            time.sleep(0.2)
-    stop_server(server)
-    raise SystemExit("The server did not start:\n" + log.read_text())
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    try:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
 
 
 class Browser:
@@ -217,7 +177,8 @@ def run(args) -> dict:
     print(f"Seeding {db_path} …", flush=True)
     seeded = seed(db_path, args.scalers)
     meeting_id = seeded["meeting_id"]
-    server, port = start_server(db_path, args.workers, args.threads, args.redis, tmp / "gunicorn.log")
+    server, port = start_server(f"sqlite:///{db_path}", tmp / "gunicorn.log", workers=args.workers,
+                                threads=args.threads, redis=args.redis, secret_key=SECRET_KEY)
     screens: list[Screen] = []
     try:
         console = Browser(port)

@@ -28,9 +28,6 @@ import os
 import random
 import re
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +40,8 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.server import start_server, stop_server  # noqa: E402
 
 ACCOUNTS = ["manager@demo.test", "atm@demo.test", "worker@demo.test", "sam@demo.test", "ola@demo.test",
             "senior@demo.test"]
@@ -82,44 +81,6 @@ def seed(url: str) -> dict:
             ids = {"cases": [c.id for c in cases], "meetings": [m.id for m in meetings]}
         db.engine.dispose()
     return ids
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(url: str, workers: int, redis: str | None, log: Path) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "FLASK_SECRET_KEY": "bench-" + "k" * 32, "BIND": f"127.0.0.1:{port}",
-           "WEB_CONCURRENCY": str(workers), "ACCESS_LOG": "/dev/null", "LOG_LEVEL": "WARNING"}
-    env.pop("REDIS_URL", None)
-    if redis:
-        env["REDIS_URL"] = redis
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py")],
-                              cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-                              start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                s.sendall(b"GET /healthz HTTP/1.0\r\n\r\n")
-                if b" 200 " in s.recv(100):
-                    return server, port
-        except OSError:
-            time.sleep(0.2)
-    stop_server(server)
-    raise SystemExit("The server did not start:\n" + log.read_text())
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    try:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
 
 
 # --- the client ---------------------------------------------------------------------------------
@@ -340,7 +301,7 @@ def bench(kind: str, args) -> dict:
         url, workers, redis = f"sqlite:///{tmp / 'bench.sqlite'}", 1, None
     try:
         ids = seed(url)
-        server, port = start_server(url, workers, redis, tmp / "gunicorn.log")
+        server, port = start_server(url, tmp / "gunicorn.log", workers=workers, redis=redis)
         try:
             results, seconds = asyncio.run(run_load(port, ids, args.users, args.seconds, args.warmup,
                                                     (args.think_min, args.think_max), args.writes))
