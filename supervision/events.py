@@ -31,12 +31,12 @@ import threading
 import time
 import zlib
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from flask import Flask, Response, current_app, has_app_context
+from flask import Flask, Response, current_app, has_app_context, jsonify, request
 from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 
@@ -434,6 +434,23 @@ def stream(topic: str, last_event_id: int = 0) -> Response:
                           app.config["LIVE_HEARTBEAT_SECONDS"], app.config["LIVE_RETRY_MS"])
     return Response(generator, mimetype="text/event-stream", headers={
         "Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+def requested_stream(topic: str) -> Response:
+    """`stream` from where the browser says it got to: Last-Event-ID, or ?last_event_id= on a reconnect."""
+    return stream(topic, parse_last_event_id(request.headers.get("Last-Event-ID"), request.args.get("last_event_id")))
+
+
+def poll(topic: str, current_state: Callable[[], dict[str, Any]]) -> Response:
+    """The polling fallback, for networks that block streaming: the newest stored state, 204 when
+    nothing is newer than ?since=, or (before any event) the state as it is now."""
+    since = request.args.get("since", type=int)
+    newest = latest(topic, since or 0)
+    if newest is not None:
+        return Response(newest.json_text(server_ms=_server_ms()), mimetype="application/json")
+    if since is not None:
+        return Response(status=204)
+    return jsonify(server_ms=_server_ms(), id=0, state=current_state())
 
 
 def _generate(app: Flask, subscription: Subscription, missed: Event | None, seconds: float,

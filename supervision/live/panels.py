@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import time
-
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
@@ -258,8 +256,7 @@ def screen(panel_id: int):
 @login_required
 def stream(panel_id: int):
     panel = get_panel_for(current_user, panel_id)
-    last = events.parse_last_event_id(request.headers.get("Last-Event-ID"), request.args.get("last_event_id"))
-    return events.stream(events.panel_topic(panel.id), last)
+    return events.requested_stream(events.panel_topic(panel.id))
 
 
 @bp.get("/<int:panel_id>/state")
@@ -267,10 +264,4 @@ def stream(panel_id: int):
 def state(panel_id: int):
     """The polling fallback of the panel's screen."""
     panel = get_panel_for(current_user, panel_id)
-    since = request.args.get("since", type=int)
-    latest = events.latest(events.panel_topic(panel.id), since or 0)
-    if latest is not None:
-        return jsonify(server_ms=int(time.time() * 1000), **latest.as_json())
-    if since is not None:
-        return Response(status=204)
-    return jsonify(server_ms=int(time.time() * 1000), id=0, state=ops.panel_state(panel))
+    return events.poll(events.panel_topic(panel.id), lambda: ops.panel_state(panel))

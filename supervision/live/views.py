@@ -143,23 +143,15 @@ def console_page(meeting, status: int = 200, kept: f.QuickItemForm | None = None
 @login_required
 def stream(meeting_id: int):
     meeting = get_meeting_for(current_user, meeting_id)
-    last = events.parse_last_event_id(request.headers.get("Last-Event-ID"), request.args.get("last_event_id"))
-    return events.stream(events.meeting_topic(meeting.id), last)
+    return events.requested_stream(events.meeting_topic(meeting.id))
 
 
 @bp.get("/sessions/<int:meeting_id>/live/state")
 @login_required
 def state(meeting_id: int):
-    """The polling fallback, for networks that block streaming: the newest state, or 204 if nothing is newer."""
+    """The polling fallback, for networks that block streaming."""
     meeting = get_meeting_for(current_user, meeting_id)
-    since = request.args.get("since", type=int)
-    latest = events.latest(events.meeting_topic(meeting.id), since or 0)
-    server_ms = int(time.time() * 1000)
-    if latest is not None:
-        return Response(latest.json_text(server_ms=server_ms), mimetype="application/json")
-    if since is not None:
-        return Response(status=204)
-    return jsonify(server_ms=server_ms, id=0, state=live.meeting_state(meeting))
+    return events.poll(events.meeting_topic(meeting.id), lambda: live.meeting_state(meeting))
 
 
 @bp.get("/sessions/<int:meeting_id>/live/qr.svg")
