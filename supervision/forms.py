@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import wtforms
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from wtforms import widgets
 from wtforms.fields.choices import SelectChoice
@@ -24,10 +25,95 @@ def staff_choices(team_id: int, blank: str | None = None) -> list[SelectChoice]:
     return [SelectChoice(0, blank), *choices] if blank else choices
 
 
-# --- choices, rendered fast ------------------------------------------------------------------------
-# Staff and family lists fill many pages (the session editor has several), and WTForms' general
-# attribute builder was most of their cost: these write the same HTML directly, escaping every
-# label and value.
+# --- fields, rendered fast --------------------------------------------------------------------------
+# The session editor and the genogram editor show dozens of fields and hundreds of one-click buttons.
+# WTForms writes each attribute through Markup.format, about 50 µs a field: most of those pages' time.
+# These write the same HTML directly, every value escaped (tests/test_forms_html.py holds them to
+# WTForms' own output for every field of every form). Widgets not listed here are drawn by WTForms.
+
+def attributes(**attrs) -> str:
+    """WTForms' html_params: sorted, `class_` for class, True a bare attribute, False left out."""
+    parts = []
+    for key in sorted(attrs):
+        value = attrs[key]
+        if value is False:
+            continue
+        name = key.rstrip("_")
+        if name.startswith(("data_", "aria_")):
+            name = name.replace("_", "-")
+        parts.append(name if value is True else f'{name}="{escape(value)}"')
+    return " ".join(parts)
+
+
+def _validation(field, widget, attrs: dict) -> dict:
+    """The attributes the field's validators set (required, maxlength…), as its widget adds them."""
+    for name, value in vars(field.flags).items():
+        if name in widget.validation_attrs and name not in attrs:
+            attrs[name] = value() if callable(value) else value
+    return attrs
+
+
+def _input(field, attrs: dict) -> str:
+    widget = field.widget
+    if isinstance(widget, widgets.NumberInput):
+        for name in ("step", "min", "max"):
+            if getattr(widget, name) is not None:
+                attrs.setdefault(name, getattr(widget, name))
+    if isinstance(widget, widgets.CheckboxInput) and getattr(field, "checked", field.data):
+        attrs.setdefault("checked", True)
+    attrs.setdefault("id", field.id)
+    attrs.setdefault("type", widget.input_type)
+    attrs.setdefault("value", field._value())
+    return f"<input {attributes(name=field.name, **_validation(field, widget, attrs))}>"
+
+
+def _textarea(field, attrs: dict) -> str:
+    attrs.setdefault("id", field.id)
+    params = attributes(name=field.name, **_validation(field, field.widget, attrs))
+    return f"<textarea {params}>\r\n{escape(field._value())}</textarea>"
+
+
+_INPUTS = (widgets.TextInput, widgets.EmailInput, widgets.NumberInput, widgets.DateInput,
+           widgets.DateTimeLocalInput, widgets.CheckboxInput, widgets.HiddenInput)
+
+
+def control(field, **attrs) -> Markup:
+    """The field's input, textarea or select, exactly as its WTForms widget writes it."""
+    attrs = {**(field.render_kw or {}), **attrs}
+    kind = type(field.widget)
+    if kind in _INPUTS:
+        return Markup(_input(field, attrs))
+    if kind is widgets.TextArea:
+        return Markup(_textarea(field, attrs))
+    return field(**attrs)
+
+
+def field(f, rows: int | None = None, class_: str = "") -> Markup:
+    """A labelled field with its hint and its errors next to it (the templates' `field(...)`)."""
+    error_id = f"{f.id}-error"
+    check = isinstance(f.widget, widgets.CheckboxInput)
+    classes = " ".join(filter(None, ["field", class_, "field-check" if check else "", "has-error" if f.errors else ""]))
+    label = f'<label for="{escape(f.id)}">{escape(f.label.text)}</label>'
+    if check:
+        parts = [control(f, **({"aria-describedby": error_id} if f.errors else {})), " ", label]
+    else:
+        attrs = {"rows": rows} if rows else {}
+        if f.errors:
+            attrs.update({"aria-invalid": "true", "aria-describedby": error_id})
+        hint = f'<span class="hint" id="{escape(f.id)}-hint">{escape(f.description)}</span>' if f.description else ""
+        parts = [label, hint, control(f, **attrs)]
+    parts += [f'<p class="error" id="{escape(error_id)}">{escape(error)}</p>' for error in f.errors]
+    return Markup(f'<div class="{classes}">{"".join(parts)}</div>')
+
+
+def button_form(action: str, label: str, class_: str = "button-secondary", fields: dict | None = None) -> Markup:
+    """A one-click button: a small POST form with the CSRF token and any hidden fields it needs."""
+    hidden = "".join(f'<input type="hidden" name="{escape(name)}" value="{escape(value)}">'
+                     for name, value in (fields or {}).items())
+    return Markup(f'<form method="post" action="{escape(action)}" class="inline-form">'
+                  f'<input type="hidden" name="csrf_token" value="{escape(generate_csrf())}">{hidden}'
+                  f'<button type="submit" class="{escape(class_)}">{escape(label)}</button></form>')
+
 
 def _option(tag_open: str, value, label, selected: bool, attribute: str) -> str:
     return f'{tag_open}{attribute if selected else ""} value="{escape(str(value))}">{escape(label)}'
@@ -35,6 +121,13 @@ def _option(tag_open: str, value, label, selected: bool, attribute: str) -> str:
 
 class Options(widgets.Select):
     """A select box."""
+
+    def __call__(self, field, **kwargs) -> Markup:
+        if self.multiple or field.has_groups():
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        options = "".join(self.render_option(choice) for choice in field._iter_choices_normalized())
+        return Markup(f"<select {attributes(name=field.name, **_validation(field, self, kwargs))}>{options}</select>")
 
     @classmethod
     def render_option(cls, choice, **kwargs) -> Markup:
@@ -55,7 +148,7 @@ class Checkboxes:
             box = f"{field.id}-{n}"
             items.append(_option(f'<li><input id="{box}" name="{escape(field.name)}" type="checkbox"', value, "",
                                  selected, " checked") + f' <label for="{box}">{escape(label)}</label></li>')
-        return Markup(f"<ul {widgets.html_params(**kwargs)}>{''.join(items)}</ul>")
+        return Markup(f"<ul {attributes(**kwargs)}>{''.join(items)}</ul>")
 
 
 class SelectField(wtforms.SelectField):
