@@ -11,7 +11,7 @@ from flask import Flask
 from supervision import cli, errors, identity, logs, profiling, security  # noqa: F401 (identity registers the user loader)
 from supervision.config import Config, instance_secret_key
 from supervision.extensions import csrf, db, login_manager, migrate
-from supervision.forms import button_form, field
+from supervision.forms import button_form, field, id_url
 from supervision.markdown import render_markdown
 
 
@@ -62,7 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
 
     app.jinja_env.filters["markdown"] = render_markdown
-    app.jinja_env.globals.update(field=field, button_form=button_form)  # supervision/forms.py
+    app.jinja_env.globals.update(field=field, button_form=button_form, id_url=id_url)  # supervision/forms.py
     security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

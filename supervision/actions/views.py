@@ -11,21 +11,15 @@ from wtforms.fields.choices import SelectChoice
 from supervision.access import get_action_for, require_team_figures
 from supervision.actions.forms import DoneForm, DropForm, TrackerFilterForm
 from supervision.extensions import db
-from supervision.forms import EmptyForm
+from supervision.forms import EmptyForm, id_url
 from supervision.models import Case, User
 from supervision.security import safe_next_url
 from supervision.services import actions as svc
 from supervision.services.errors import DomainError
 
 bp = Blueprint("actions", __name__)
-_ID = 2_147_483_647
-TRACKER_ROWS = 100
+TRACKER_ROWS = 30  # a screenful: the rest are for filtering, or all of them on request
 FAMILIES_SHOWN = 12  # the most overdue families; all of them on request
-
-
-def id_url(endpoint: str, arg: str, **values) -> str:
-    """A URL pattern with "{}" for one id, built once per page: url_for per row of a long list is slow."""
-    return url_for(endpoint, **{arg: _ID}, **values).replace(str(_ID), "{}")
 
 
 def mine_page(status: int = 200, *, failed: int | None = None, done_form: DoneForm | None = None,

@@ -15,6 +15,7 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 
 import icalendar
 from sqlalchemy import or_
@@ -148,9 +149,9 @@ class Counts:
     oldest_overdue_days: int = 0
 
 
-@dataclass(frozen=True)
-class TrackedAction:
-    """An action as the tracker lists it: plain values read in one query, not ORM objects (lists run long)."""
+class TrackedAction(NamedTuple):
+    """An action as the tracker lists it: plain values read in one query, not ORM objects (lists run long;
+    a tuple is the cheapest record to build from a row)."""
 
     id: int
     description: str
@@ -176,8 +177,7 @@ class CaseSummary:
     practitioner: User | None
 
 
-@dataclass(frozen=True)
-class TrackerRow:
+class TrackerRow(NamedTuple):
     action: TrackedAction
     follower: User | None
     on_behalf_of: str | None

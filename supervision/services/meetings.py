@@ -33,14 +33,13 @@ from supervision.models import (
 from supervision.models.types import utcnow
 from supervision.services.errors import DomainError, EditConflict, RecordAgreed
 
-# Everything the editor, the record and the room read of a session, loaded with it in a fixed number
-# of queries whatever its size: templates then render without a single lazy load.
-WHOLE_MEETING = (
+# Everything the record and the room read of a session (the editor: all but the sign-off), loaded
+# with it in a fixed number of queries whatever its size: templates render without a lazy load.
+MEETING_IN_PROGRESS = (  # what the editor reads: a session not yet agreed has no sign-off or amendments
     joinedload(Meeting.case).selectinload(Case.children),
     joinedload(Meeting.case).joinedload(Case.practitioner),
     joinedload(Meeting.facilitator),
     joinedload(Meeting.presenter),
-    joinedload(Meeting.agreed_by),
     selectinload(Meeting.participants),
     selectinload(Meeting.items),
     selectinload(Meeting.danger_statements),
@@ -48,6 +47,10 @@ WHOLE_MEETING = (
     selectinload(Meeting.scores).joinedload(ScalingScore.user),
     selectinload(Meeting.actions).joinedload(Action.owner),
     selectinload(Meeting.action_reviews).joinedload(ActionReview.action),
+)
+WHOLE_MEETING = (
+    *MEETING_IN_PROGRESS,
+    joinedload(Meeting.agreed_by),
     selectinload(Meeting.amendments).joinedload(Amendment.author),
 )
 

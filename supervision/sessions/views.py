@@ -144,7 +144,7 @@ def new(case_id: int):
 @bp.get("/sessions/<int:meeting_id>")
 @login_required
 def editor(meeting_id: int):
-    meeting = get_meeting_for(current_user, meeting_id, *ops.WHOLE_MEETING)
+    meeting = get_meeting_for(current_user, meeting_id, *ops.MEETING_IN_PROGRESS)
     if meeting.is_agreed:
         return redirect(url_for("sessions.record", meeting_id=meeting.id))
     return editor_page(meeting)
