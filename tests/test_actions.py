@@ -237,6 +237,74 @@ def test_tracker_filters_and_sorts(team_setup, add, make_user, make_case, make_m
     assert names(sort="overdue")[0] == "Overdue by 9"
 
 
+def test_tracker_agrees_with_a_plain_reckoning_for_every_filter_and_sort(team_setup, add, make_user, make_case,
+                                                                         make_meeting, db):
+    """The tracker's counts, filters and sorts, held to the rules said plainly, on a mixed team."""
+    team, worker, manager = team_setup["team"], team_setup["worker"], team_setup["manager"]
+    colleague = make_user(Role.PRACTITIONER, team, name="Aisha Colleague")
+    unallocated = make_case(team, None)
+    meetings = [team_setup["meeting"], make_meeting(make_case(team, colleague), manager),
+                make_meeting(unallocated, manager)]
+    owners = [dict(owner=worker), dict(owner=colleague), dict(owner_name="Mum"), dict()]
+    dues = [None, -40, -9, -1, 0, 3, 6, 7, 30]
+    actions = []
+    for n in range(36):
+        due = dues[n % len(dues)]
+        actions.append(add(f"Action {n:02d}", meeting=meetings[n % 3], **owners[n % 4],
+                           due=None if due is None else TODAY + timedelta(days=due)))
+    for action in actions[::5]:
+        svc.mark_done(action, "Done.", manager)
+    actions[10].closed_at -= timedelta(days=400)  # closed long ago: not among the recently closed
+    db.session.commit()
+
+    def follower(a):
+        return a.owner_id if a.owner_id is not None else a.case.practitioner_id
+
+    def timing(a):
+        return svc.timing(a, TODAY) if a.status is ActionStatus.OPEN else "closed"
+
+    def expected(show, practitioner_id, case_id, sort):
+        if show == "closed":
+            chosen = [a for a in actions if a.status is not ActionStatus.OPEN
+                      and a.closed_at.date() >= TODAY - timedelta(days=30)]
+        else:
+            chosen = [a for a in actions if a.status is ActionStatus.OPEN and show in ("open", timing(a))]
+        chosen = [a for a in chosen if practitioner_id in (None, follower(a)) and case_id in (None, a.case_id)]
+
+        def due(a):
+            return (a.due_on is None, a.due_on or date.max, a.id)
+
+        def name(a):
+            return (follower(a) is None, db.session.get(User, follower(a)).name if follower(a) else "")
+
+        def days_overdue(a):
+            return (TODAY - a.due_on).days if timing(a) == svc.OVERDUE else 0
+
+        key = {"due": due, "overdue": lambda a: (-days_overdue(a), *due(a)),
+               "practitioner": lambda a: (*name(a), *due(a)), "case": lambda a: (a.case.family_label, *due(a))}[sort]
+        return [a.description for a in sorted(chosen, key=key)]
+
+    open_ones = [a for a in actions if a.status is ActionStatus.OPEN]
+    for show in svc.SHOWS:
+        for practitioner_id in (None, worker.id, colleague.id):
+            for case_id in (None, *{m.case_id for m in meetings}):
+                for sort in svc.SORTS:
+                    filters = svc.TrackerFilters(practitioner_id, case_id, show, sort)
+                    want = expected(show, practitioner_id, case_id, sort)
+                    got = svc.team_tracker(team.id, TODAY, filters)
+                    assert [r.action.description for r in got.rows] == want, filters
+    counts = {p.id if p else None: c for p, c in got.by_practitioner}
+    for pid in (worker.id, colleague.id, None):
+        mine = [a for a in open_ones if follower(a) == pid]
+        overdue = [a for a in mine if timing(a) == svc.OVERDUE]
+        assert (counts[pid].open, counts[pid].overdue, counts[pid].this_week,
+                counts[pid].oldest_overdue_days) == (
+            len(mine), len(overdue), sum(timing(a) == svc.THIS_WEEK for a in mine),
+            max(((TODAY - a.due_on).days for a in overdue), default=0))
+    assert got.total.open == len(open_ones) == sum(c.open for _, c in got.by_case)
+    assert {case.id for case, _ in got.by_case} == {a.case_id for a in open_ones}
+
+
 def test_tracker_page_for_managers_only_and_team_scoped(login_as, team_setup, add, make_meeting, db, client):
     add("Ours overdue", owner=team_setup["worker"], due=date.today() - timedelta(days=2))
     theirs = make_meeting(team_setup["other_case"], team_setup["outsider"])
