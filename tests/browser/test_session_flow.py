@@ -90,3 +90,23 @@ def test_the_record_reads_on_a_phone(new_page, team_setup):
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the page scrolls sideways on a phone ({width}px)"
+
+
+def test_map_items_move_and_go_from_their_own_buttons(new_page, team_setup, db):
+    """Each item's Move and Remove buttons share one small form: each must still do its own thing."""
+    meeting = team_setup["meeting"]
+    page = new_page(team_setup["manager"])
+    page.goto(f"/sessions/{meeting.id}")
+    box = page.get_by_label("Add to worries")
+    for text in ("First worry", "Second worry", "Third worry"):
+        box.fill(text)
+        box.press("Enter")
+        expect(page.locator("#worries .items")).to_contain_text(text)
+    items = page.locator("#worries .items > li")
+    expect(items.first.get_by_role("button", name="Move up")).to_have_count(0)  # nothing above the first
+    items.first.get_by_role("button", name="Move down").click()
+    expect(items.locator(".item-text")).to_have_text(["Second worry", "First worry", "Third worry"])
+    items.nth(2).get_by_role("button", name="Move up").click()
+    expect(items.locator(".item-text")).to_have_text(["Second worry", "Third worry", "First worry"])
+    items.nth(1).get_by_role("button", name="Remove").click()
+    expect(items.locator(".item-text")).to_have_text(["Second worry", "First worry"])
