@@ -389,25 +389,17 @@ def case_sessions(case: Case, latest: int | None = RECENT_SESSIONS) -> CaseSessi
     return CaseSessions(loaded[:latest], loaded[latest], total)
 
 
-def previous_meeting(meeting: Meeting) -> Meeting | None:
-    """The case's last session before this one."""
-    return db.session.scalar(
-        db.select(Meeting)
-        .where(Meeting.case_id == meeting.case_id, Meeting.id != meeting.id,
-               Meeting.scheduled_at <= meeting.scheduled_at)
-        .order_by(Meeting.scheduled_at.desc(), Meeting.id.desc())
-        .limit(1)
-        .options(selectinload(Meeting.actions).joinedload(Action.owner))  # what the review lists
-    )
-
-
 def actions_to_review(meeting: Meeting) -> list[Action]:
-    """Open actions of the case's previous session not yet reviewed in this one."""
-    before = previous_meeting(meeting)
-    if before is None:
-        return []
+    """Open actions of the case's previous session not yet reviewed in this one (one query)."""
+    previous = (db.select(Meeting.id)
+                .where(Meeting.case_id == meeting.case_id, Meeting.id != meeting.id,
+                       Meeting.scheduled_at <= meeting.scheduled_at)
+                .order_by(Meeting.scheduled_at.desc(), Meeting.id.desc()).limit(1).scalar_subquery())
     reviewed = {review.action_id for review in meeting.action_reviews}
-    return [a for a in before.actions if a.status is ActionStatus.OPEN and a.id not in reviewed]
+    actions = db.session.scalars(db.select(Action).options(joinedload(Action.owner))  # what the review lists
+                                 .where(Action.meeting_id == previous, Action.status == ActionStatus.OPEN)
+                                 .order_by(Action.id))
+    return [a for a in actions if a.id not in reviewed]
 
 
 def review_action(meeting: Meeting, action: Action, outcome: ReviewOutcome, note: str, by: User) -> ActionReview:
