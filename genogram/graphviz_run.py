@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -29,8 +30,11 @@ _MAX_GRAPHS_PER_WORKER = 200  # then start afresh, so any slow leak in Graphviz 
 # and a long-running dot lays a large graph out more slowly (3,000 people: 1.0-1.1 s against 0.88 s).
 _BIG_GRAPH = 100_000
 
-# Fixed dates inside PDFs (cairo honours SOURCE_DATE_EPOCH) keep renders byte-for-byte repeatable.
+# Fixed dates inside PDFs keep renders byte-for-byte repeatable: cairo 1.18 honours SOURCE_DATE_EPOCH;
+# older cairo (Debian 12 has 1.16) writes the clock's second, which is put back to the same date here.
 _ENV = {**os.environ, "SOURCE_DATE_EPOCH": "0"}
+_PDF_DATE = re.compile(rb"/CreationDate \(D:\d{14}Z\)")
+_FIXED_PDF_DATE = b"/CreationDate (D:19700101000000Z)"  # the same length: the PDF's offsets stay true
 _ENDINGS = {"plain": b"\nstop\n", "svg": b"</svg>\n"}
 _use_workers = os.environ.get("GENOGRAM_DOT_WORKERS", "1") != "0"
 
@@ -65,7 +69,8 @@ def run_dot(source: str, output_format: str, *, timeout: float = DEFAULT_TIMEOUT
             return worker.run(data, timeout)
         finally:
             worker.lock.release()
-    return _run_once(data, output_format, timeout)
+    drawn = _run_once(data, output_format, timeout)
+    return _PDF_DATE.sub(_FIXED_PDF_DATE, drawn, count=1) if output_format == "pdf" else drawn
 
 
 def _run_once(data: bytes, output_format: str, timeout: float) -> bytes:
