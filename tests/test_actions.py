@@ -293,6 +293,9 @@ def test_tracker_agrees_with_a_plain_reckoning_for_every_filter_and_sort(team_se
                     want = expected(show, practitioner_id, case_id, sort)
                     got = svc.team_tracker(team.id, TODAY, filters)
                     assert [r.action.description for r in got.rows] == want, filters
+                    assert got.matching == len(want)
+                    cut = svc.team_tracker(team.id, TODAY, filters, limit=3)
+                    assert [r.action.description for r in cut.rows] == want[:3] and cut.matching == len(want)
     counts = {p.id if p else None: c for p, c in got.by_practitioner}
     for pid in (worker.id, colleague.id, None):
         mine = [a for a in open_ones if follower(a) == pid]

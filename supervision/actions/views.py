@@ -142,9 +142,8 @@ def tracker():
                 by_person=id_url("actions.tracker", "practitioner"), by_case=id_url("actions.tracker", "case"),
                 all=url_for("actions.tracker", **{**request.args, "all": "1"}),
                 all_families=url_for("actions.tracker", **{**request.args, "families": "all"}, _anchor="by-case"))
-    tracker = svc.team_tracker(team_id, today, filters)
     # The most urgent first, a page of them: a long team list is for filtering, not for scrolling.
-    shown = tracker.rows if request.args.get("all") == "1" else tracker.rows[:TRACKER_ROWS]
+    tracker = svc.team_tracker(team_id, today, filters, None if request.args.get("all") == "1" else TRACKER_ROWS)
     families = tracker.by_case if request.args.get("families") == "all" else tracker.by_case[:FAMILIES_SHOWN]
-    return render_template("actions/tracker.html", tracker=tracker, shown=shown, families=families, form=form,
+    return render_template("actions/tracker.html", tracker=tracker, families=families, form=form,
                            filters=filters, today=today, labels=svc.TIMING_LABELS, urls=urls), status

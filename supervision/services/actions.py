@@ -187,25 +187,28 @@ class TrackerRow(NamedTuple):
 
 @dataclass
 class Tracker:
-    rows: list[TrackerRow]
+    rows: list[TrackerRow]  # the first `limit` of the actions the filters ask for, in the order asked for
+    matching: int  # how many actions the filters ask for in all
     by_practitioner: list[tuple[User | None, Counts]]
     by_case: list[tuple[CaseSummary, Counts]]
     total: Counts = field(default_factory=Counts)
 
 
 def _tracked(team_id: int, *conditions) -> list[TrackedAction]:
+    # A plain (Core) statement on the tables: rows come back without the ORM's per-row machinery.
+    a, c = Action.__table__.c, Case.__table__.c
     rows = db.session.execute(
-        db.select(Action.id, Action.description, Action.due_on, Action.status, Action.closing_note,
-                  Action.meeting_id, Action.case_id, Case.family_label, Action.owner_id, Action.owner_name,
-                  Case.practitioner_id)
-        .join(Case, Case.id == Action.case_id)
-        .where(Case.team_id == team_id, *conditions))
+        db.select(a.id, a.description, a.due_on, a.status, a.closing_note, a.meeting_id, a.case_id,
+                  c.family_label, a.owner_id, a.owner_name, c.practitioner_id)
+        .join_from(Action.__table__, Case.__table__, c.id == a.case_id)
+        .where(c.team_id == team_id, *conditions))
     return [TrackedAction(*row) for row in rows]
 
 
-def team_tracker(team_id: int, today: date, filters: TrackerFilters) -> Tracker:
-    """The team's open actions counted by practitioner and by case, and the list the filters ask for."""
-    open_actions = _tracked(team_id, Action.status == ActionStatus.OPEN)
+def team_tracker(team_id: int, today: date, filters: TrackerFilters, limit: int | None = None) -> Tracker:
+    """The team's open actions counted by practitioner and by case, and the list the filters ask for
+    (the first `limit` of it: only those are dressed for the page)."""
+    open_actions = _tracked(team_id, Action.__table__.c.status == ActionStatus.OPEN)
     staff = {u.id: u for u in db.session.scalars(db.select(User).filter_by(team_id=team_id))}
     by_practitioner: dict[int | None, Counts] = {
         u.id: Counts() for u in staff.values() if u.active and u.role in CASELOAD_ROLES}
@@ -222,10 +225,10 @@ def team_tracker(team_id: int, today: date, filters: TrackerFilters) -> Tracker:
             _count(counts, action, when, today)
 
     listed = open_actions if filters.show != "closed" else _tracked(
-        team_id, Action.status != ActionStatus.OPEN,
-        Action.closed_at >= datetime.combine(today - timedelta(days=30), time.min))
-    rows = [r for r in (_row(a, staff, today) for a in listed) if _matches(r, filters)]
-    rows.sort(key=_sort_key(filters.sort))
+        team_id, Action.__table__.c.status != ActionStatus.OPEN,
+        Action.__table__.c.closed_at >= datetime.combine(today - timedelta(days=30), time.min))
+    wanted = [a for a in listed if _matches(a, filters, staff, today)]
+    wanted.sort(key=_sort_key(filters.sort, staff, today))
     practitioner_rows = sorted(
         ((staff.get(pid) if pid is not None else None, c) for pid, c in by_practitioner.items()),
         key=lambda pair: (-pair[1].overdue, -pair[1].oldest_overdue_days, -pair[1].open,
@@ -233,7 +236,8 @@ def team_tracker(team_id: int, today: date, filters: TrackerFilters) -> Tracker:
     case_rows = sorted(((cases[cid], c) for cid, c in by_case.items()),
                        key=lambda pair: (-pair[1].overdue, -pair[1].oldest_overdue_days, -pair[1].open,
                                          pair[0].family_label))
-    return Tracker(rows=rows, by_practitioner=practitioner_rows, by_case=case_rows, total=total)
+    return Tracker(rows=[_row(a, staff, today) for a in wanted[:limit]], matching=len(wanted),
+                   by_practitioner=practitioner_rows, by_case=case_rows, total=total)
 
 
 def _count(counts: Counts, action: TrackedAction, when: str, today: date) -> None:
@@ -245,34 +249,42 @@ def _count(counts: Counts, action: TrackedAction, when: str, today: date) -> Non
         counts.this_week += 1
 
 
+def _when(action: TrackedAction, today: date) -> str:
+    return timing(action, today) if action.status is ActionStatus.OPEN else "closed"
+
+
 def _row(action: TrackedAction, staff: dict[int, User], today: date) -> TrackerRow:
-    when = timing(action, today) if action.status is ActionStatus.OPEN else "closed"
-    days = (today - action.due_on).days if when == OVERDUE else 0
+    when = _when(action, today)
     pid = action.follower_id
-    return TrackerRow(action=action, follower=staff.get(pid) if pid else None,
-                      on_behalf_of=on_behalf_of(action), timing=when, days_overdue=days)
+    return TrackerRow(action=action, follower=staff.get(pid) if pid else None, on_behalf_of=on_behalf_of(action),
+                      timing=when, days_overdue=(today - action.due_on).days if when == OVERDUE else 0)
 
 
-def _matches(row: TrackerRow, filters: TrackerFilters) -> bool:
-    if filters.practitioner_id is not None and (row.follower is None or row.follower.id != filters.practitioner_id):
+def _matches(action: TrackedAction, filters: TrackerFilters, staff: dict[int, User], today: date) -> bool:
+    if filters.practitioner_id is not None and (action.follower_id != filters.practitioner_id
+                                                or action.follower_id not in staff):
         return False
-    if filters.case_id is not None and row.action.case_id != filters.case_id:
+    if filters.case_id is not None and action.case_id != filters.case_id:
         return False
-    return filters.show in ("open", "closed") or row.timing == filters.show
+    return filters.show in ("open", "closed") or _when(action, today) == filters.show
 
 
-def _sort_key(sort: str):
-    def due(row: TrackerRow):
-        return (row.action.due_on is None, row.action.due_on or date.max, row.action.id)
+def _sort_key(sort: str, staff: dict[int, User], today: date):
+    def due(a: TrackedAction):
+        return (a.due_on is None, a.due_on or date.max, a.id)
 
-    def name(row: TrackerRow):
-        return row.follower.name if row.follower else "~"
+    def name(a: TrackedAction):
+        follower = staff.get(a.follower_id) if a.follower_id else None
+        return follower.name if follower else "~"
+
+    def days_overdue(a: TrackedAction):
+        return (today - a.due_on).days if _when(a, today) == OVERDUE else 0
 
     return {
         "due": due,
-        "overdue": lambda r: (-r.days_overdue, *due(r)),
-        "practitioner": lambda r: (name(r), *due(r)),
-        "case": lambda r: (r.action.family_label, *due(r)),
+        "overdue": lambda a: (-days_overdue(a), *due(a)),
+        "practitioner": lambda a: (name(a), *due(a)),
+        "case": lambda a: (a.family_label, *due(a)),
     }.get(sort, due)
 
 
