@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
@@ -201,7 +202,7 @@ def _tracked(team_id: int, *conditions) -> list[TrackedAction]:
         db.select(a.id, a.description, a.due_on, a.status, a.closing_note, a.meeting_id, a.case_id,
                   c.family_label, a.owner_id, a.owner_name, c.practitioner_id)
         .join_from(Action.__table__, Case.__table__, c.id == a.case_id)
-        .where(c.team_id == team_id, *conditions))
+        .where(c.team_id == team_id, *conditions)).all()  # fetched at once, not row by row
     return [TrackedAction(*row) for row in rows]
 
 
@@ -210,19 +211,19 @@ def team_tracker(team_id: int, today: date, filters: TrackerFilters, limit: int 
     (the first `limit` of it: only those are dressed for the page)."""
     open_actions = _tracked(team_id, Action.__table__.c.status == ActionStatus.OPEN)
     staff = {u.id: u for u in db.session.scalars(db.select(User).filter_by(team_id=team_id))}
-    by_practitioner: dict[int | None, Counts] = {
-        u.id: Counts() for u in staff.values() if u.active and u.role in CASELOAD_ROLES}
-    by_case: dict[int, Counts] = {}
+    by_practitioner: dict[int | None, Counts] = defaultdict(Counts, {
+        u.id: Counts() for u in staff.values() if u.active and u.role in CASELOAD_ROLES})
+    by_case: dict[int, Counts] = defaultdict(Counts)
     cases: dict[int, CaseSummary] = {}
     total = Counts()
     for action in open_actions:
         when = timing(action, today)
+        days = (today - action.due_on).days if when == OVERDUE else 0
         if action.case_id not in cases:
             cases[action.case_id] = CaseSummary(action.case_id, action.family_label,
                                                 staff.get(action.practitioner_id or 0))
-        for counts in (by_practitioner.setdefault(action.follower_id, Counts()),
-                       by_case.setdefault(action.case_id, Counts()), total):
-            _count(counts, action, when, today)
+        for counts in (by_practitioner[action.follower_id], by_case[action.case_id], total):
+            _count(counts, when, days)
 
     listed = open_actions if filters.show != "closed" else _tracked(
         team_id, Action.__table__.c.status != ActionStatus.OPEN,
@@ -240,11 +241,11 @@ def team_tracker(team_id: int, today: date, filters: TrackerFilters, limit: int 
                    by_practitioner=practitioner_rows, by_case=case_rows, total=total)
 
 
-def _count(counts: Counts, action: TrackedAction, when: str, today: date) -> None:
+def _count(counts: Counts, when: str, days_overdue: int) -> None:
     counts.open += 1
     if when == OVERDUE:
         counts.overdue += 1
-        counts.oldest_overdue_days = max(counts.oldest_overdue_days, (today - action.due_on).days)
+        counts.oldest_overdue_days = max(counts.oldest_overdue_days, days_overdue)
     elif when == THIS_WEEK:
         counts.this_week += 1
 
