@@ -104,6 +104,9 @@ def test_map_items_move_and_go_from_their_own_buttons(new_page, team_setup, db):
         expect(page.locator("#worries .items")).to_contain_text(text)
     items = page.locator("#worries .items > li")
     expect(items.first.get_by_role("button", name="Move up")).to_have_count(0)  # nothing above the first
+    # Heard out of context, each button still says which item it is for.
+    expect(items.nth(1).get_by_role("button", name="Remove item 2 of worries (future danger)", exact=True)
+           ).to_be_visible()
     items.first.get_by_role("button", name="Move down").click()
     expect(items.locator(".item-text")).to_have_text(["Second worry", "First worry", "Third worry"])
     items.nth(2).get_by_role("button", name="Move up").click()
