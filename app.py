@@ -13,6 +13,7 @@ from supervision.config import Config, instance_secret_key
 from supervision.extensions import csrf, db, login_manager, migrate
 from supervision.forms import button_form, field, id_url
 from supervision.markdown import render_markdown
+from supervision.services.record import when
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -62,6 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
 
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["when"] = when  # an ISO date in record data, written out
     app.jinja_env.globals.update(field=field, button_form=button_form, id_url=id_url)  # supervision/forms.py
     security.init_app(app)
     errors.init_app(app)

@@ -61,7 +61,7 @@ def get_case_for(user: User, case_id: int, *options: ORMOption) -> Case:
 
 
 def get_meeting_for(user: User, meeting_id: int, *options: ORMOption) -> Meeting:
-    """`options`: what the page will read, loaded with the session (e.g. meetings.WHOLE_MEETING)."""
+    """`options`: what the page will read, loaded with the session (e.g. meetings.MEETING_IN_PROGRESS)."""
     meeting = db.session.get(Meeting, meeting_id, options=options)
     if meeting is None or (meeting.case.team_id != user.team_id and not (
             _panel_member_may(request.method, request.endpoint) and sits_on_panel(user, meeting_id=meeting.id))):

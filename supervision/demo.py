@@ -32,7 +32,7 @@ from supervision.models import (
     User,
 )
 from supervision.models.types import utcnow
-from supervision.services import panels
+from supervision.services import panels, record
 
 DEMO_PASSWORD = "demo"
 SOUTH_WEST = "Family Support and Child Protection (South West)"
@@ -143,6 +143,7 @@ def seed(seed: int = 2026) -> dict[str, int]:
     counts.update(seed_after_meeting(list(teams.values()), staff, today, rng))
     counts["panel slots"] = _panel_day(teams[SOUTH_WEST], staff, today)
     counts["actions"] = db.session.query(Action).count()
+    record.snapshot_agreed()  # the sessions above were written as agreed, not agreed through the app
     return counts
 
 

@@ -49,6 +49,7 @@ from supervision.models.meeting import (
     DEFAULT_SCALING_QUESTION,
     meeting_participants,
 )
+from supervision.services import record
 
 DEMO_PASSWORD = "demo"
 CHUNK = 5000  # rows per executemany: big enough to be fast, small enough to keep memory flat
@@ -198,7 +199,9 @@ SLOTS = [time(9, 30), time(10, 0), time(11, 0), time(13, 30), time(14, 0)]
 
 def build(scale: Scale = SERVICE, seed: int = 2026, today: date | None = None) -> dict[str, int]:
     """Add the service to the database in the current transaction. The caller commits."""
-    return _Builder(scale, random.Random(seed), today or date.today()).run(db.session.connection())
+    counts = _Builder(scale, random.Random(seed), today or date.today()).run(db.session.connection())
+    record.snapshot_agreed()  # its sessions were written as agreed, not agreed through the app
+    return counts
 
 
 def service_exists(scale: Scale = SERVICE) -> bool:

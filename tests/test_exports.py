@@ -9,10 +9,10 @@ from html.parser import HTMLParser
 
 import pytest
 
-from supervision.models import ActionStatus, ReviewOutcome, Section
+from supervision.models import ActionStatus, LegalStatus, Meeting, MeetingStatus, ReviewOutcome, Section
 from supervision.services import exports
 from supervision.services import meetings as ops
-from supervision.services.record import markdown_safe, markdown_text, plain_text, record_data, render
+from supervision.services.record import markdown_safe, markdown_text, plain_text, record_data, record_of, render
 
 
 @pytest.fixture()
@@ -225,3 +225,84 @@ def test_markdown_export_is_inert_and_keeps_the_words(hostile_record):
 ])
 def test_ordinary_markdown_and_prose_are_unchanged(text):
     assert markdown_safe(text) == text
+
+
+# --- the agreed record as it was signed off -------------------------------------------------------
+
+def _article(html: str) -> str:
+    """The record itself, without the breadcrumb (which names the family as it is now)."""
+    return html[html.index('<article class="record">'):html.index("</article>")]
+
+
+def test_an_agreed_record_stays_as_it_was_signed_off_and_shows_what_came_after(
+        login_as, team_setup, full_record, db):
+    case, worker, manager = full_record.case, team_setup["worker"], team_setup["manager"]
+    client = login_as(manager)
+    url = f"/sessions/{full_record.id}/record"
+    agreed_label, agreed_child = case.family_label, case.children[0].name
+    before = _article(client.get(url).data.decode())
+    assert agreed_label in before and agreed_child in before and "Child protection plan" in before
+    assert "Grace Worker" in before
+
+    # After sign-off the case moves on: renamed, a child's name corrected, a new legal status,
+    # a colleague's name changed. The record keeps the day it was agreed.
+    case.family_label = "Renamed family"
+    case.children[0].name = "Corrected Name"
+    case.legal_status = LegalStatus.LOOKED_AFTER
+    worker.name = "Grace Renamed"
+    # What happens after sign-off is part of the record: how the actions went, the amendments.
+    [visit] = [a for a in full_record.actions if a.description == "Visit"]
+    ops.close_action(visit, ActionStatus.DONE, "Visited on Tuesday", worker)
+    ops.amend(full_record, manager, "A name was misspelt", "Grandma's name is Jean")
+    db.session.commit()
+
+    page = client.get(url).data.decode()
+    after = _article(page)
+    assert agreed_label in after and agreed_child in after and "Child protection plan" in after
+    assert "Grace Worker" in after
+    as_agreed, since = after.split("<h2>Agreed actions</h2>")
+    for later in ("Renamed family", "Corrected Name", "Child looked after", "Grace Renamed"):
+        assert later not in as_agreed
+    # The actions are followed up after the meeting: their progress and who has them now.
+    assert "Done: Visited on Tuesday" in since and "Grace Renamed" in since
+    assert "Grandma&#39;s name is Jean" in since
+    assert "Renamed family" in page  # the way back to the case is the case as it is now
+
+    # Every format says the same as the page.
+    data = exports.load_record_json(client.get(f"{url}.json").data.decode())
+    assert data["case"]["family_label"] == agreed_label and data["case"]["legal_status"] == "child_protection"
+    assert {p["name"] for p in data["session"]["participants"]} == {"Priya Manager", "Grace Worker"}
+    assert [a["status"] for a in data["actions"] if a["description"] == "Visit"] == ["done"]
+    text = client.get(f"{url}.txt").data.decode()
+    assert text == render(data, markdown=False)
+    assert agreed_label in text and "Renamed family" not in text and "Grandma's name is Jean" in text
+
+
+def test_a_draft_record_preview_shows_the_session_as_it_is_now(login_as, team_setup, db):
+    meeting, case = team_setup["meeting"], team_setup["case"]
+    client = login_as(team_setup["manager"])
+    url = f"/sessions/{meeting.id}/record"
+    assert "Grandma visits on Sundays" not in client.get(url).data.decode()
+    ops.add_item(meeting, Section.STRENGTHS, "Grandma visits on Sundays", team_setup["worker"])
+    case.family_label = "Renamed family"
+    db.session.commit()
+    assert meeting.record_snapshot is None
+    page = _article(client.get(url).data.decode())
+    assert "Grandma visits on Sundays" in page and "Renamed family" in page
+
+
+def test_a_record_agreed_before_snapshots_were_kept_reads_the_session(full_record, db):
+    kept = record_of(full_record)
+    full_record.record_snapshot = None
+    db.session.commit()
+    assert record_of(full_record) == record_data(full_record) == kept  # nothing changed since: the same
+
+
+def test_demo_sessions_written_as_agreed_have_their_snapshot(app, db):
+    from supervision import demo
+
+    demo.seed()
+    db.session.commit()
+    agreed = db.session.scalars(db.select(Meeting).where(Meeting.status == MeetingStatus.AGREED)).all()
+    assert agreed and all(m.record_snapshot for m in agreed)
+    assert all(record_of(m) == record_data(m) for m in agreed)

@@ -26,7 +26,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy.orm import selectinload
 
 from supervision.extensions import db
-from supervision.models import AuditEvent, Case, Meeting, ScalingScore, User
+from supervision.models import AuditEvent, Case, Meeting, User
 from supervision.services.live import scaling_views
 
 PAGE_SIZE = 100
@@ -104,7 +104,7 @@ def _scaling_of(events: list[AuditEvent]) -> dict[int, tuple[bool, bool]]:
     if not ids:
         return {}
     meetings = list(db.session.scalars(db.select(Meeting).where(Meeting.id.in_(ids)).options(
-        selectinload(Meeting.scores).joinedload(ScalingScore.user))))
+        selectinload(Meeting.scores))))
     return {i: (view.revealed, view.anonymous) for i, view in scaling_views(meetings).items()}
 
 

@@ -41,8 +41,7 @@ def show(case_id: int):
     meetings = sessions.shown
     steps = story.statements_history([*meetings, sessions.before] if sessions.before else meetings)
     actions = db.session.scalars(
-        db.select(Action).filter_by(case_id=case.id, status=ActionStatus.OPEN).options(joinedload(Action.owner))
-        .order_by(Action.due_on)
+        db.select(Action).filter_by(case_id=case.id, status=ActionStatus.OPEN).order_by(Action.due_on)
     ).all()
     scaling = live.scaling_views(meetings)  # no score of a session is shown before its reveal
     revealed = [m for m in meetings if scaling[m.id].revealed]

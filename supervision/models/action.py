@@ -56,7 +56,8 @@ class Action(db.Model):
 
     meeting: Mapped[Meeting] = relationship(back_populates="actions", foreign_keys=[meeting_id])
     case: Mapped[Case] = relationship()
-    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    # Shown wherever an action is (its owner's name): loaded with it.
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id], lazy="joined")
     closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
 
     __table_args__ = (
@@ -87,4 +88,4 @@ class ActionReview(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="action_reviews")
-    action: Mapped[Action] = relationship()
+    action: Mapped[Action] = relationship(lazy="joined")  # a review is read with what it reviews

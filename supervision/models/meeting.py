@@ -98,6 +98,8 @@ class Meeting(db.Model):
     agreed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # The genogram as it was on the day the record was agreed.
     genogram_snapshot: Mapped[str | None] = mapped_column(Text)
+    # The record as it was agreed (services.record: JSON), read only by the record and its exports.
+    record_snapshot: Mapped[str | None] = mapped_column(Text, deferred=True)
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -226,7 +228,7 @@ class ScalingScore(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="scores")
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(lazy="joined")  # a score is read with who gave it
 
     __table_args__ = (
         UniqueConstraint("meeting_id", "user_id", name="uq_scaling_scores_meeting_user"),
@@ -247,4 +249,4 @@ class Amendment(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     meeting: Mapped[Meeting] = relationship(back_populates="amendments")
-    author: Mapped[User] = relationship()
+    author: Mapped[User] = relationship(lazy="joined")  # an amendment is read with who made it

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from supervision.models import Meeting
-from supervision.services.record import FORMAT, VERSION, markdown_text, plain_text, record_data
+from supervision.services.record import FORMAT, VERSION, markdown_text, plain_text, record_of
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class Export:
 
 def record_json(meeting: Meeting) -> str:
     """The whole record as JSON text (UTF-8, keys in a stable order)."""
-    return json.dumps(record_data(meeting), ensure_ascii=False, indent=2)
+    return json.dumps(record_of(meeting), ensure_ascii=False, indent=2)
 
 
 FORMATS = {

@@ -23,8 +23,6 @@ from supervision.access import sits_on_panel
 from supervision.extensions import db
 from supervision.markdown import render_markdown
 from supervision.models import (
-    Action,
-    ActionReview,
     AuditKind,
     CarriedForward,
     Case,
@@ -142,9 +140,7 @@ def load_meeting(meeting_id: int) -> Meeting | None:
             joinedload(Meeting.case).selectinload(Case.children), joinedload(Meeting.facilitator),
             joinedload(Meeting.presenter), selectinload(Meeting.participants),
             selectinload(Meeting.danger_statements), selectinload(Meeting.safety_goals),
-            selectinload(Meeting.scores).joinedload(ScalingScore.user),
-            selectinload(Meeting.actions).joinedload(Action.owner),
-            selectinload(Meeting.action_reviews).joinedload(ActionReview.action).joinedload(Action.owner)))
+            selectinload(Meeting.scores), selectinload(Meeting.actions), selectinload(Meeting.action_reviews)))
 
 
 def _insert():

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func
-from sqlalchemy.orm import defer, joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload, undefer
 from sqlalchemy.orm.exc import StaleDataError
 
 from supervision.access import can_agree
@@ -35,6 +35,9 @@ from supervision.services.errors import DomainError, EditConflict, RecordAgreed
 
 # Everything the record and the room read of a session (the editor: all but the sign-off), loaded
 # with it in a fixed number of queries whatever its size: templates render without a lazy load.
+# The people on a score, an action, a review and an amendment are joined by the models themselves
+# (lazy="joined"); a safety goal's danger statement is one of the session's own, already loaded.
+# Options stay flat: SQLAlchemy hands every option to each collection's query, so chains cost twice.
 MEETING_IN_PROGRESS = (  # what the editor reads: a session not yet agreed has no sign-off or amendments
     joinedload(Meeting.case).selectinload(Case.children),
     joinedload(Meeting.case).joinedload(Case.practitioner),
@@ -43,15 +46,19 @@ MEETING_IN_PROGRESS = (  # what the editor reads: a session not yet agreed has n
     selectinload(Meeting.participants),
     selectinload(Meeting.items),
     selectinload(Meeting.danger_statements),
-    selectinload(Meeting.safety_goals).joinedload(SafetyGoal.danger_statement),
-    selectinload(Meeting.scores).joinedload(ScalingScore.user),
-    selectinload(Meeting.actions).joinedload(Action.owner),
-    selectinload(Meeting.action_reviews).joinedload(ActionReview.action),
+    selectinload(Meeting.safety_goals),
+    selectinload(Meeting.scores),
+    selectinload(Meeting.actions),
+    selectinload(Meeting.action_reviews),
 )
-WHOLE_MEETING = (
-    *MEETING_IN_PROGRESS,
-    joinedload(Meeting.agreed_by),
-    selectinload(Meeting.amendments).joinedload(Amendment.author),
+# What the record and its exports read: an agreed record is its snapshot plus what came after
+# (services.record.record_of). A draft's preview, or a record agreed before snapshots were kept,
+# reads the rest of the session as it goes: one session, so one query per part, a fixed number.
+RECORD = (
+    undefer(Meeting.record_snapshot),
+    joinedload(Meeting.case),
+    selectinload(Meeting.actions),
+    selectinload(Meeting.amendments),
 )
 
 
@@ -376,7 +383,7 @@ def case_sessions(case: Case, latest: int | None = RECENT_SESSIONS) -> CaseSessi
     # The total comes with the rows (a window function, counted before LIMIT): no second query.
     query = (db.select(Meeting, func.count().over()).where(Meeting.case_id == case.id)
              .options(defer(Meeting.genogram_snapshot),  # a copy of the genogram per session: not shown here
-                      selectinload(Meeting.scores).selectinload(ScalingScore.user),
+                      selectinload(Meeting.scores),
                       selectinload(Meeting.danger_statements), selectinload(Meeting.safety_goals))
              .order_by(Meeting.scheduled_at.desc(), Meeting.id.desc()))
     if latest is not None:
@@ -396,7 +403,7 @@ def actions_to_review(meeting: Meeting) -> list[Action]:
                        Meeting.scheduled_at <= meeting.scheduled_at)
                 .order_by(Meeting.scheduled_at.desc(), Meeting.id.desc()).limit(1).scalar_subquery())
     reviewed = {review.action_id for review in meeting.action_reviews}
-    actions = db.session.scalars(db.select(Action).options(joinedload(Action.owner))  # what the review lists
+    actions = db.session.scalars(db.select(Action)
                                  .where(Action.meeting_id == previous, Action.status == ActionStatus.OPEN)
                                  .order_by(Action.id))
     return [a for a in actions if a.id not in reviewed]
@@ -445,10 +452,13 @@ def agree(meeting: Meeting, by: User) -> None:
     if waiting:
         raise DomainError(f"Before agreeing, review the last session's open actions (done, carried forward or "
                           f"dropped): {waiting} {'is' if waiting == 1 else 'are'} still waiting.")
+    from supervision.services import record  # the record reads the room, which imports this module
+
     meeting.status = MeetingStatus.AGREED
     meeting.agreed_at = utcnow()
-    meeting.agreed_by_id = by.id
+    meeting.agreed_by = by
     meeting.genogram_snapshot = meeting.case.genogram_json
+    meeting.record_snapshot = record.snapshot(meeting)
 
 
 def amend(meeting: Meeting, by: User, reason: str, text: str) -> Amendment:

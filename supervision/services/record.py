@@ -1,21 +1,30 @@
 """The session record's content, in one place: as data (the JSON export) and as text.
 
 `record_data` gathers the whole record into plain, JSON-ready data (documented in
-docs/record-json.md). The plain text for pasting into the case recording system
-and the Markdown version are both rendered from that data, so the formats never
-drift apart, and a JSON export can be turned back into the same text.
+docs/record-json.md). The record page, the plain text for pasting into the case
+recording system and the Markdown version are all rendered from that data, so the
+formats never drift apart, and a JSON export can be turned back into the same text.
+
+When a record is agreed, that data is kept (`snapshot`, in meetings.record_snapshot): from then
+on the record shows the session as it was signed off, the children, legal status and names of
+that day included, whatever changes in the case later. Only what happens after sign-off is read
+afresh each time (`_after_sign_off`): how each agreed action went, the amendments, and the genogram
+(kept once, as the session's genogram snapshot).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import statistics
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy.orm import joinedload
+
+from supervision.extensions import db
 from supervision.models import Meeting, MeetingKind, MeetingStatus, Section, User
 from supervision.services.live import scaling_view
+from supervision.services.meetings import MEETING_IN_PROGRESS
 
 FORMAT = "supervision-session-record"
 VERSION = 1
@@ -29,17 +38,42 @@ def _when(value: datetime | date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
+def record_of(meeting: Meeting) -> dict[str, Any]:
+    """The record as shown and exported: an agreed one as it was signed off, with what came after.
+
+    A record agreed before snapshots were kept has none: it is read from the case as it is now."""
+    if meeting.record_snapshot is None:
+        return record_data(meeting)
+    return {**json.loads(meeting.record_snapshot), **_after_sign_off(meeting)}
+
+
+def snapshot(meeting: Meeting) -> str:
+    """The record as it is being agreed, less what is read afresh after sign-off (`record_of`)."""
+    return json.dumps(_as_agreed(meeting), ensure_ascii=False)
+
+
+def snapshot_agreed(batch: int = 200) -> int:
+    """Keep the snapshot of each agreed record that has none: demo data, written straight to the tables."""
+    db.session.flush()
+    ids = db.session.scalars(db.select(Meeting.id).where(
+        Meeting.status == MeetingStatus.AGREED, Meeting.record_snapshot.is_(None)).order_by(Meeting.id)).all()
+    for start in range(0, len(ids), batch):
+        meetings = db.session.scalars(db.select(Meeting).where(Meeting.id.in_(ids[start:start + batch]))
+                                      .options(*MEETING_IN_PROGRESS, joinedload(Meeting.agreed_by))).all()
+        db.session.execute(db.update(Meeting), [{"id": m.id, "record_snapshot": snapshot(m)} for m in meetings])
+        db.session.expunge_all()  # the next batch starts from an empty identity map
+    return len(ids)
+
+
 def record_data(meeting: Meeting) -> dict[str, Any]:
-    """The whole record as JSON-ready data: ids, codes with their labels, ISO dates."""
+    """The whole record as JSON-ready data, as the session is now: ids, codes with their labels, ISO dates."""
+    return {**_as_agreed(meeting), **_after_sign_off(meeting)}
+
+
+def _as_agreed(meeting: Meeting) -> dict[str, Any]:
     case = meeting.case
     scaling = scaling_view(meeting)
-    given = [m.score for m in scaling.marks if m.score is not None]
-    genogram = None
-    if meeting.genogram_snapshot:
-        try:
-            genogram = json.loads(meeting.genogram_snapshot)
-        except ValueError:
-            genogram = None
+    summary = scaling.summary
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -83,11 +117,25 @@ def record_data(meeting: Meeting) -> dict[str, Any]:
             # round nobody is named, and the order says nothing about who answered when.
             "revealed": scaling.revealed, "anonymous": scaling.anonymous,
             "answered": scaling.answered, "expected": scaling.expected,
-            "scores": [{"person": _person(m.user), "score": m.score, "reason": m.reason} for m in scaling.marks],
-            "median": float(statistics.median(given)) if given else None,
-            "low": min(given) if given else None, "high": max(given) if given else None,
+            "scores": [{"person": _person(m.user), "label": m.label, "score": m.score, "reason": m.reason}
+                       for m in scaling.marks],
+            "count": summary.count if summary else 0, "skipped": summary.skipped if summary else 0,
+            "median": float(summary.median) if summary and summary.median is not None else None,
+            "low": summary.low if summary else None, "high": summary.high if summary else None,
+            "spread": summary.spread if summary else None,
             "family_score": scaling.family_score, "family_score_note": scaling.family_note,
         },
+    }
+
+
+def _after_sign_off(meeting: Meeting) -> dict[str, Any]:
+    genogram = None
+    if meeting.genogram_snapshot:
+        try:
+            genogram = json.loads(meeting.genogram_snapshot)
+        except ValueError:
+            genogram = None
+    return {
         "actions": [{
             "id": a.id, "description": a.description, "owner": _person(a.owner), "owner_name": a.owner_name,
             "owner_label": a.owner_label, "due_on": _when(a.due_on),
@@ -103,12 +151,17 @@ def record_data(meeting: Meeting) -> dict[str, Any]:
 
 def plain_text(meeting: Meeting) -> str:
     """The whole record in plain words: Markdown stays as typed, which reads fine as text."""
-    return render(record_data(meeting), markdown=False)
+    return render(record_of(meeting), markdown=False)
 
 
 def markdown_text(meeting: Meeting) -> str:
     """The whole record as Markdown, for systems that take it (headings, bold labels, lists)."""
-    return render(record_data(meeting), markdown=True)
+    return render(record_of(meeting), markdown=True)
+
+
+def when(value: str | None, pattern: str) -> str:
+    """An ISO date or time from record data, written out (the templates' `when` filter)."""
+    return "" if value is None else datetime.fromisoformat(value).strftime(pattern)
 
 
 def render(data: dict[str, Any], *, markdown: bool) -> str:

@@ -22,8 +22,8 @@ from supervision.models import (
 )
 from supervision.services import live
 from supervision.services import meetings as ops
+from supervision.services import record as records
 from supervision.services.errors import DomainError, EditConflict
-from supervision.services.record import plain_text
 from supervision.sessions import forms as f
 
 bp = Blueprint("sessions", __name__)
@@ -467,20 +467,21 @@ def agree(meeting_id: int):
 @bp.get("/sessions/<int:meeting_id>/record")
 @login_required
 def record(meeting_id: int):
-    return record_page(get_meeting_for(current_user, meeting_id, *ops.WHOLE_MEETING), f.AmendmentForm())
+    return record_page(get_meeting_for(current_user, meeting_id, *ops.RECORD), f.AmendmentForm())
 
 
 def record_page(meeting, amendment_form: f.AmendmentForm, status: int = 200):
-    return render_template("sessions/record.html", meeting=meeting, case=meeting.case,
-                           scaling=live.scaling_view(meeting), text=plain_text(meeting),
-                           amendment_form=amendment_form, sections=list(Section)), status
+    """The record from its data (as agreed, or as the draft is now): the same data as its exports."""
+    data = records.record_of(meeting)
+    return render_template("sessions/record.html", meeting=meeting, case=meeting.case, record=data,
+                           text=records.render(data, markdown=False), amendment_form=amendment_form), status
 
 
 @bp.get("/sessions/<int:meeting_id>/record.txt")
 @login_required
 def record_text(meeting_id: int):
-    meeting = get_meeting_for(current_user, meeting_id)
-    return Response(plain_text(meeting), mimetype="text/plain",
+    meeting = get_meeting_for(current_user, meeting_id, *ops.RECORD)
+    return Response(records.plain_text(meeting), mimetype="text/plain",
                     headers={"Content-Disposition": f"attachment; filename=session-{meeting.id}.txt"})
 
 

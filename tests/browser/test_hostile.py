@@ -52,7 +52,7 @@ PAYLOADS = [
 ICS_BREAKOUT = "Ring the GP\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:injected\r\nX-INJECTED:1\r\nATTACH:http://x"
 # Text columns that are not typed by people, or must keep their format.
 NOT_TYPED = {"email", "password_hash", "session_token", "calendar_token_hash", "join_code", "payload",
-             "genogram_json", "genogram_snapshot", "topic"}
+             "genogram_json", "genogram_snapshot", "record_snapshot", "topic"}
 
 ACTIVE_CONTENT = """() => {
   const bad = [];
