@@ -96,6 +96,24 @@ def test_home_lists_on_behalf_actions_and_links_to_my_actions(login_as, team_set
     assert "Dad to ring the alcohol service" in page and 'href="/actions"' in page
 
 
+def test_home_shows_the_most_urgent_actions_and_how_many_there_are(login_as, team_setup, add):
+    from supervision.services.home import HOME_ACTIONS
+
+    worker, today = team_setup["worker"], date.today()
+    overdue = [add(f"Overdue {n}", owner=worker, due=today - timedelta(days=n)) for n in range(1, 4)]
+    later = [add(f"Later {n:02}", owner=worker, due=today + timedelta(days=10 + n)) for n in range(HOME_ACTIONS)]
+    undated = add("Undated", owner=worker)
+    add("Someone else's", owner=team_setup["manager"], due=today - timedelta(days=9))
+    page = login_as(worker).get("/").data.decode()
+    total = len(overdue) + len(later) + 1
+    assert f"{total} open, <strong>3 overdue</strong>. The {HOME_ACTIONS} most urgent:" in page
+    shown = re.findall(r'<span class="action-what">([^<]*)</span>', page)
+    # The same order as My actions: the longest overdue first, then by date; the rest are a click away.
+    assert shown == [a.description for a in svc.my_open_actions(worker, today)][:HOME_ACTIONS]
+    assert shown[:3] == ["Overdue 3", "Overdue 2", "Overdue 1"] and undated.description not in shown
+    assert f"All {total} of my actions" in page and "Someone else" not in page
+
+
 # --- closing from My actions ---------------------------------------------------------------
 
 def test_mark_done_with_a_note_is_kept_in_the_record(login_as, team_setup, add, db):

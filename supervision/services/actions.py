@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
 import icalendar
-from sqlalchemy import or_
+from sqlalchemy import Select, func, or_
 from sqlalchemy.orm import contains_eager
 
 from supervision.extensions import db
@@ -74,13 +74,29 @@ class ActionGroup:
 
 def my_open_actions(user: User, today: date) -> list[Action]:
     """Open actions the user follows up, across all their team's cases: overdue first, undated last."""
-    return list(db.session.scalars(
-        db.select(Action).join(Action.case).join(Action.meeting)
-        .where(Case.team_id == user.team_id, Action.status == ActionStatus.OPEN,
-               or_(Action.owner_id == user.id, (Action.owner_id.is_(None) & (Case.practitioner_id == user.id))))
-        .options(contains_eager(Action.case), contains_eager(Action.meeting).load_only(Meeting.scheduled_at))
-        .order_by(*_due_order())
-    ))
+    return list(db.session.scalars(_my_open_actions(user)))
+
+
+@dataclass(frozen=True)
+class MostUrgent:
+    actions: list[Action]  # the first few of my_open_actions, in its order
+    total: int  # how many the user has open in all
+    overdue: int  # how many of those are overdue
+
+
+def most_urgent(user: User, today: date, limit: int) -> MostUrgent:
+    """The user's first `limit` open actions, with how many there are and how many are overdue (one query)."""
+    overdue = func.count().filter(Action.due_on < today).over()
+    rows = db.session.execute(_my_open_actions(user).add_columns(func.count().over(), overdue).limit(limit)).all()
+    return MostUrgent([action for action, _, _ in rows], rows[0][1] if rows else 0, rows[0][2] if rows else 0)
+
+
+def _my_open_actions(user: User) -> Select:
+    return (db.select(Action).join(Action.case).join(Action.meeting)
+            .where(Case.team_id == user.team_id, Action.status == ActionStatus.OPEN,
+                   or_(Action.owner_id == user.id, (Action.owner_id.is_(None) & (Case.practitioner_id == user.id))))
+            .options(contains_eager(Action.case), contains_eager(Action.meeting).load_only(Meeting.scheduled_at))
+            .order_by(*_due_order()))
 
 
 def group_by_timing(actions: list[Action], today: date) -> list[ActionGroup]:

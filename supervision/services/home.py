@@ -7,9 +7,11 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import joinedload
 
 from supervision.extensions import db
-from supervision.models import Action, Case, Meeting, MeetingStatus, User
+from supervision.models import Case, Meeting, MeetingStatus, User
 from supervision.models.meeting import meeting_participants
-from supervision.services.actions import my_open_actions
+from supervision.services.actions import MostUrgent, most_urgent
+
+HOME_ACTIONS = 8  # the most urgent, at a glance; "My actions" has them all
 
 
 def upcoming_meetings(user: User, limit: int = 10) -> list[Meeting]:
@@ -28,6 +30,6 @@ def upcoming_meetings(user: User, limit: int = 10) -> list[Meeting]:
     ))
 
 
-def open_actions(user: User, today: date) -> list[Action]:
-    """The open actions the user follows up, overdue first, then by due date (undated last)."""
-    return my_open_actions(user, today)
+def open_actions(user: User, today: date) -> MostUrgent:
+    """The most urgent open actions the user follows up (overdue first, then by due date), and how many."""
+    return most_urgent(user, today, HOME_ACTIONS)
