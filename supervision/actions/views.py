@@ -29,7 +29,7 @@ def mine_page(status: int = 200, *, failed: int | None = None, done_form: DoneFo
     return render_template(
         "actions/mine.html", groups=svc.group_by_timing(actions, today), count=len(actions), today=today,
         timing=svc.timing, on_behalf_of=svc.on_behalf_of, failed=failed, error=error,
-        done_form=done_form or DoneForm(), drop_form=drop_form or DropForm(), empty_form=EmptyForm(),
+        done_form=done_form or DoneForm(), drop_form=drop_form or DropForm(),
         calendar_url=calendar_url, has_calendar=current_user.calendar_token_hash is not None,
         urls=dict(case=id_url("cases.show", "case_id"), record=id_url("sessions.record", "meeting_id"),
                   done=id_url("actions.done", "action_id"), drop=id_url("actions.drop", "action_id")),

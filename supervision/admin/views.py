@@ -50,7 +50,7 @@ def user(user_id: int):
 
 
 def _user_page(person: User, reset_form: ResetPasswordForm, status: int = 200):
-    return render_template("admin/user.html", person=person, reset_form=reset_form, empty_form=EmptyForm()), status
+    return render_template("admin/user.html", person=person, reset_form=reset_form), status
 
 
 @bp.post("/users/<int:user_id>/password")

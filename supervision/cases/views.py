@@ -121,7 +121,7 @@ def edit(case_id: int):
 
 def _edit_page(case: Case, form: CaseForm, child_form: ChildForm, status: int = 200):
     return render_template("cases/form.html", form=form, case=case, child_form=child_form,
-                           empty_form=EmptyForm(), today=date.today()), status
+                           today=date.today()), status
 
 
 @bp.post("/cases/<int:case_id>/children")

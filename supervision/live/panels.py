@@ -107,8 +107,8 @@ def show_page(panel: Panel, status: int = 200, panel_form=None, slot_form=None):
     slot_form = slot_form or _slot_form()
     return render_template("live/panels/show.html", panel=panel, starts=panel.slot_starts(),
                            panel_form=panel_form or _panel_form(panel), slot_form=slot_form,
-                           can_organise=ops.can_run_panels(current_user), is_chair=panel.chair_id == current_user.id,
-                           empty_form=EmptyForm()), status
+                           can_organise=ops.can_run_panels(current_user),
+                           is_chair=panel.chair_id == current_user.id), status
 
 
 @bp.get("/<int:panel_id>")
@@ -220,7 +220,7 @@ def prepare(panel_id: int, slot_id: int):
     meeting = slot.meeting
     return render_template("live/panels/prepare.html", panel=panel, slot=slot, meeting=meeting, case=meeting.case,
                            source=ops.last_agreed_session(meeting), carried=ops.carried_entries(meeting),
-                           genogram=genogram_path(meeting.case_id), empty_form=EmptyForm())
+                           genogram=genogram_path(meeting.case_id))
 
 
 @bp.post("/<int:panel_id>/slots/<int:slot_id>/carry-forward")

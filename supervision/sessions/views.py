@@ -97,7 +97,7 @@ def editor_page(meeting, status: int = 200, **forms):
         action_form=action_form, review_form=forms.get("review_form") or f.ReviewForm(),
         details_form=forms.get("details_form") or _meeting_form(meeting.case, meeting, staff),
         to_review=ops.actions_to_review(meeting), scaling=live.scaling_view(meeting),
-        empty_form=EmptyForm(), can_agree=can_agree(current_user, meeting),
+        can_agree=can_agree(current_user, meeting),
     )
     return render_template("sessions/editor.html", **context), status
 
