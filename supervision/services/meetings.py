@@ -33,14 +33,14 @@ from supervision.models import (
 from supervision.models.types import utcnow
 from supervision.services.errors import DomainError, EditConflict, RecordAgreed
 
-# Everything the record and the room read of a session (the editor: all but the sign-off), loaded
-# with it in a fixed number of queries whatever its size: templates render without a lazy load.
+# What the session editor reads, loaded with the session in a fixed number of queries whatever its
+# size: templates render without a lazy load (tests/test_query_counts.py). Each part is a statement
+# of its own, so the editor loads only what it shows (not the children: the genogram names them).
 # The people on a score, an action, a review and an amendment are joined by the models themselves
 # (lazy="joined"); a safety goal's danger statement is one of the session's own, already loaded.
 # Options stay flat: SQLAlchemy hands every option to each collection's query, so chains cost twice.
 MEETING_IN_PROGRESS = (  # what the editor reads: a session not yet agreed has no sign-off or amendments
-    joinedload(Meeting.case).selectinload(Case.children),
-    joinedload(Meeting.case).joinedload(Case.practitioner),
+    joinedload(Meeting.case),
     joinedload(Meeting.facilitator),
     joinedload(Meeting.presenter),
     selectinload(Meeting.participants),
@@ -50,6 +50,14 @@ MEETING_IN_PROGRESS = (  # what the editor reads: a session not yet agreed has n
     selectinload(Meeting.scores),
     selectinload(Meeting.actions),
     selectinload(Meeting.action_reviews),
+)
+# What the record's data reads of a session (services.record.record_data), for many at once.
+WHOLE_MEETING = (
+    *MEETING_IN_PROGRESS,
+    joinedload(Meeting.case).selectinload(Case.children),
+    joinedload(Meeting.case).joinedload(Case.practitioner),
+    joinedload(Meeting.agreed_by),
+    selectinload(Meeting.amendments),
 )
 # What the record and its exports read: an agreed record is its snapshot plus what came after
 # (services.record.record_of). A draft's preview, or a record agreed before snapshots were kept,

@@ -19,12 +19,10 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.orm import joinedload
-
 from supervision.extensions import db
 from supervision.models import Meeting, MeetingKind, MeetingStatus, Section, User
 from supervision.services.live import scaling_view
-from supervision.services.meetings import MEETING_IN_PROGRESS
+from supervision.services.meetings import WHOLE_MEETING
 
 FORMAT = "supervision-session-record"
 VERSION = 1
@@ -59,7 +57,7 @@ def snapshot_agreed(batch: int = 200) -> int:
         Meeting.status == MeetingStatus.AGREED, Meeting.record_snapshot.is_(None)).order_by(Meeting.id)).all()
     for start in range(0, len(ids), batch):
         meetings = db.session.scalars(db.select(Meeting).where(Meeting.id.in_(ids[start:start + batch]))
-                                      .options(*MEETING_IN_PROGRESS, joinedload(Meeting.agreed_by))).all()
+                                      .options(*WHOLE_MEETING)).all()
         db.session.execute(db.update(Meeting), [{"id": m.id, "record_snapshot": snapshot(m)} for m in meetings])
         db.session.expunge_all()  # the next batch starts from an empty identity map
     return len(ids)
