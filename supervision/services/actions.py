@@ -181,10 +181,7 @@ class TrackedAction(NamedTuple):
     owner_id: int | None
     owner_name: str | None
     practitioner_id: int | None  # the case's allocated practitioner
-
-    @property
-    def follower_id(self) -> int | None:
-        return self.owner_id if self.owner_id is not None else self.practitioner_id
+    follower_id: int | None  # who follows it up: its owner, else the case's practitioner (follower_id())
 
 
 @dataclass(frozen=True)
@@ -216,7 +213,8 @@ def _tracked(team_id: int, *conditions) -> list[TrackedAction]:
     a, c = Action.__table__.c, Case.__table__.c
     rows = db.session.execute(
         db.select(a.id, a.description, a.due_on, a.status, a.closing_note, a.meeting_id, a.case_id,
-                  c.family_label, a.owner_id, a.owner_name, c.practitioner_id)
+                  c.family_label, a.owner_id, a.owner_name, c.practitioner_id,
+                  func.coalesce(a.owner_id, c.practitioner_id))
         .join_from(Action.__table__, Case.__table__, c.id == a.case_id)
         .where(c.team_id == team_id, *conditions)).all()  # fetched at once, not row by row
     return [TrackedAction(*row) for row in rows]
@@ -231,15 +229,17 @@ def team_tracker(team_id: int, today: date, filters: TrackerFilters, limit: int 
         u.id: Counts() for u in staff.values() if u.active and u.role in CASELOAD_ROLES})
     by_case: dict[int, Counts] = defaultdict(Counts)
     cases: dict[int, CaseSummary] = {}
-    total = Counts()
     for action in open_actions:
         when = timing(action, today)
         days = (today - action.due_on).days if when == OVERDUE else 0
         if action.case_id not in cases:
             cases[action.case_id] = CaseSummary(action.case_id, action.family_label,
                                                 staff.get(action.practitioner_id or 0))
-        for counts in (by_practitioner[action.follower_id], by_case[action.case_id], total):
-            _count(counts, when, days)
+        _count(by_practitioner[action.follower_id], when, days)
+        _count(by_case[action.case_id], when, days)
+    total = Counts(sum(c.open for c in by_case.values()), sum(c.overdue for c in by_case.values()),
+                   sum(c.this_week for c in by_case.values()),
+                   max((c.oldest_overdue_days for c in by_case.values()), default=0))
 
     listed = open_actions if filters.show != "closed" else _tracked(
         team_id, Action.__table__.c.status != ActionStatus.OPEN,
