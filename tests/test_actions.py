@@ -357,30 +357,6 @@ def test_tracker_shows_recently_closed(login_as, team_setup, add, db):
     assert "Finished" in page and "Done: All good" in page
 
 
-def test_tracker_family_filter_offers_the_families_it_has_actions_of(login_as, team_setup, add, db, make_case,
-                                                                     make_meeting):
-    from datetime import datetime
-
-    team, manager, worker = team_setup["team"], team_setup["manager"], team_setup["worker"]
-    families = {name: make_case(team, worker) for name in ("open", "recent", "long ago", "none")}
-    for name, case in families.items():
-        case.family_label = f"The {name} family"
-    for name in ("open", "recent", "long ago"):
-        add(f"For the {name} family", owner=worker, meeting=make_meeting(families[name], manager))
-    for name, days in (("recent", 29), ("long ago", 31)):
-        [action] = db.session.scalars(db.select(Action).filter_by(case_id=families[name].id)).all()
-        svc.mark_done(action, "Done", worker)
-        action.closed_at = datetime.combine(date.today(), datetime.min.time()) - timedelta(days=days)
-    db.session.commit()
-    page = login_as(manager).get("/actions/team").data.decode()
-    select = page[page.index('<select id="case"'):page.index("</select>", page.index('<select id="case"'))]
-    assert "The open family" in select and "The recent family" in select
-    assert "The long ago family" not in select and "The none family" not in select
-    # A family whose last action closed long ago has nothing to show: asking for it says so by the filter.
-    response = login_as(manager).get(f"/actions/team?case={families['long ago'].id}")
-    assert response.status_code == 400 and "Not a valid choice" in response.data.decode()
-
-
 # --- the calendar feed ---------------------------------------------------------------------------
 
 def _feed_path(page: str) -> str:

@@ -12,7 +12,7 @@ from supervision.access import get_action_for, require_team_figures
 from supervision.actions.forms import DoneForm, DropForm, TrackerFilterForm
 from supervision.extensions import db
 from supervision.forms import EmptyForm, id_url
-from supervision.models import User
+from supervision.models import Case, User
 from supervision.security import safe_next_url
 from supervision.services import actions as svc
 from supervision.services.errors import DomainError
@@ -127,15 +127,17 @@ def tracker():
     form = TrackerFilterForm(formdata=request.args)
     staff = db.session.scalars(db.select(User).filter_by(team_id=team_id).order_by(User.name))
     form.practitioner.choices = [SelectChoice(0, "Everyone"), *(SelectChoice(u.id, u.name) for u in staff)]
-    today = date.today()
+    cases = db.session.execute(db.select(Case.id, Case.family_label, Case.reference)
+                               .filter_by(team_id=team_id).order_by(Case.family_label))
     form.case.choices = [SelectChoice(0, "Every family"), *(SelectChoice(i, f"{label} ({ref})")
-                                                            for i, label, ref in svc.tracker_families(team_id, today))]
+                                                            for i, label, ref in cases)]
     status = 200
     if request.args and not form.validate():
         status = 400
     filters = svc.TrackerFilters() if status == 400 else svc.TrackerFilters(
         practitioner_id=form.practitioner.data or None, case_id=form.case.data or None,
         show=form.show.data or "open", sort=form.sort.data or "due")
+    today = date.today()
     urls = dict(case=id_url("cases.show", "case_id"), record=id_url("sessions.record", "meeting_id"),
                 by_person=id_url("actions.tracker", "practitioner"), by_case=id_url("actions.tracker", "case"),
                 all=url_for("actions.tracker", **{**request.args, "all": "1"}),

@@ -64,8 +64,6 @@ class Action(db.Model):
         # "My open actions" and the tracker: open actions by owner, and by case.
         Index("ix_actions_owner_id_status", "owner_id", "status"),
         Index("ix_actions_case_id_status", "case_id", "status"),
-        # The tracker's "closed in the last 30 days", and the families its filter offers.
-        Index("ix_actions_case_id_closed_at", "case_id", "closed_at"),
     )
 
     @property

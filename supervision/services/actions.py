@@ -142,12 +142,11 @@ SORTS = {
     "practitioner": "Practitioner",
     "case": "Family",
 }
-RECENTLY_CLOSED_DAYS = 30
 SHOWS = {
     "open": "All open actions",
     OVERDUE: "Overdue only",
     THIS_WEEK: "Due this week",
-    "closed": f"Closed in the last {RECENTLY_CLOSED_DAYS} days",
+    "closed": "Closed in the last 30 days",
 }
 
 
@@ -243,7 +242,8 @@ def team_tracker(team_id: int, today: date, filters: TrackerFilters, limit: int 
                    max((c.oldest_overdue_days for c in by_case.values()), default=0))
 
     listed = open_actions if filters.show != "closed" else _tracked(
-        team_id, Action.__table__.c.status != ActionStatus.OPEN, _closed_since(today))
+        team_id, Action.__table__.c.status != ActionStatus.OPEN,
+        Action.__table__.c.closed_at >= datetime.combine(today - timedelta(days=30), time.min))
     wanted = [a for a in listed if _matches(a, filters, staff, today)]
     wanted.sort(key=_sort_key(filters.sort, staff, today))
     practitioner_rows = sorted(
@@ -255,21 +255,6 @@ def team_tracker(team_id: int, today: date, filters: TrackerFilters, limit: int 
                                          pair[0].family_label))
     return Tracker(rows=[_row(a, staff, today) for a in wanted[:limit]], matching=len(wanted),
                    by_practitioner=practitioner_rows, by_case=case_rows, total=total)
-
-
-def tracker_families(team_id: int, today: date) -> list[tuple[int, str, str]]:
-    """(id, family label, reference) of the team's families the tracker has actions of, A to Z:
-    open ones, or closed in the last RECENTLY_CLOSED_DAYS days. The filter offers no empty family."""
-    a = Action.__table__.c
-    has_open = db.select(a.id).where(a.case_id == Case.id, a.status == ActionStatus.OPEN).exists()
-    closed_lately = db.select(a.id).where(a.case_id == Case.id, _closed_since(today)).exists()  # two probes
-    return db.session.execute(db.select(Case.id, Case.family_label, Case.reference)
-                              .where(Case.team_id == team_id, has_open | closed_lately)
-                              .order_by(Case.family_label)).all()
-
-
-def _closed_since(today: date):
-    return Action.__table__.c.closed_at >= datetime.combine(today - timedelta(days=RECENTLY_CLOSED_DAYS), time.min)
 
 
 def _count(counts: Counts, when: str, days_overdue: int) -> None:
