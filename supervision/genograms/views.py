@@ -9,6 +9,7 @@ from datetime import date
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm import undefer
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.utils import secure_filename
 from wtforms.fields.choices import SelectChoice
@@ -141,7 +142,7 @@ def _labels() -> dict:
 @bp.get("/cases/<int:case_id>/genogram")
 @login_required
 def editor(case_id: int):
-    return editor_page(get_case_for(current_user, case_id))
+    return editor_page(get_case_for(current_user, case_id, undefer(Case.genogram_json)))
 
 
 def _change(case: Case, name: str, form, operation: Callable[[], object], done: str, anchor: str):
@@ -395,7 +396,7 @@ def _drawing(text: str | None, case: Case, fmt: str, day: date, filename: str):
 @bp.get("/cases/<int:case_id>/genogram.pdf", defaults={"fmt": "pdf"})
 @login_required
 def case_drawing(case_id: int, fmt: str):
-    case = get_case_for(current_user, case_id)
+    case = get_case_for(current_user, case_id, undefer(Case.genogram_json))
     name = secure_filename(f"genogram-{case.reference}") or "genogram"
     return _drawing(case.genogram_json, case, fmt, date.today(), name)
 

@@ -35,8 +35,9 @@ class Case(db.Model):
     practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     legal_status: Mapped[LegalStatus] = mapped_column(enum_column(LegalStatus))
     is_open: Mapped[bool] = mapped_column(default=True)
-    # The family's genogram in the JSON interchange format (docs/genogram-format.md).
-    genogram_json: Mapped[str | None] = mapped_column(Text)
+    # The family's genogram in the JSON interchange format (docs/genogram-format.md). A few kilobytes
+    # a family: loaded where it is drawn or edited (undefer), not with every case a list reads.
+    genogram_json: Mapped[str | None] = mapped_column(Text, deferred=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     team: Mapped[Team] = relationship()

@@ -137,7 +137,8 @@ def load_meeting(meeting_id: int) -> Meeting | None:
     """A session with everything its live state shows, in a fixed number of queries."""
     return db.session.scalar(
         db.select(Meeting).where(Meeting.id == meeting_id).execution_options(populate_existing=True).options(
-            joinedload(Meeting.case).selectinload(Case.children), joinedload(Meeting.facilitator),
+            joinedload(Meeting.case).selectinload(Case.children), joinedload(Meeting.case).undefer(Case.genogram_json),
+            joinedload(Meeting.facilitator),
             joinedload(Meeting.presenter), selectinload(Meeting.participants),
             selectinload(Meeting.danger_statements), selectinload(Meeting.safety_goals),
             selectinload(Meeting.scores), selectinload(Meeting.actions), selectinload(Meeting.action_reviews)))

@@ -40,7 +40,7 @@ from supervision.services.errors import DomainError, EditConflict, RecordAgreed
 # (lazy="joined"); a safety goal's danger statement is one of the session's own, already loaded.
 # Options stay flat: SQLAlchemy hands every option to each collection's query, so chains cost twice.
 MEETING_IN_PROGRESS = (  # what the editor reads: a session not yet agreed has no sign-off or amendments
-    joinedload(Meeting.case),
+    joinedload(Meeting.case).undefer(Case.genogram_json),  # the genogram as it is today
     joinedload(Meeting.facilitator),
     joinedload(Meeting.presenter),
     selectinload(Meeting.participants),
@@ -64,7 +64,7 @@ WHOLE_MEETING = (
 # reads the rest of the session as it goes: one session, so one query per part, a fixed number.
 RECORD = (
     undefer(Meeting.record_snapshot),
-    joinedload(Meeting.case),
+    joinedload(Meeting.case).undefer(Case.genogram_json),  # a draft's preview draws today's genogram
     selectinload(Meeting.actions),
     selectinload(Meeting.amendments),
 )
