@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.pages import PAGES  # noqa: E402
-from bench.pages_bench import OUT, SQLiteData, pick_sample  # noqa: E402
+from bench.pages_bench import OUT, SQLiteData, signed_in_app  # noqa: E402
 
 REQUESTS = 10
 WARMUP = 5
@@ -44,16 +44,8 @@ def calls_per_request(client, url: str) -> int:
 
 
 def count(kind: str, names: list[str], workdir: Path) -> dict[str, int]:
-    from app import create_app
-
     data = SQLiteData(kind, 2026, workdir)
-    url = data.prepare()
-    sample, urls = pick_sample(url)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False})
-    clients = {}
-    for who, email in (("manager", sample.manager_email), ("worker", sample.worker_email)):
-        clients[who] = app.test_client()
-        clients[who].post("/sign-in", data={"email": email, "password": "demo"})
+    app, _sample, urls, clients = signed_in_app(data.prepare())
     counts = {"/healthz": calls_per_request(app.test_client(), "/healthz")}
     for page in PAGES:
         if page.name in names and urls[page.name]:

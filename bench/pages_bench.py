@@ -173,6 +173,20 @@ def pick_sample(url: str) -> tuple[Sample, dict[str, str | None]]:
     return sample, urls
 
 
+def signed_in_app(url: str):
+    """The app in process on a dataset (CSRF off), its sample, page URLs and a test client per user
+    ("manager", "worker"), signed in: what the in-process benchmarks open pages with."""
+    from app import create_app
+
+    sample, urls = pick_sample(url)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False})
+    clients = {}
+    for who, email in (("manager", sample.manager_email), ("worker", sample.worker_email)):
+        clients[who] = app.test_client()
+        clients[who].post("/sign-in", data={"email": email, "password": "demo"})
+    return app, sample, urls, clients
+
+
 # --- the server ---------------------------------------------------------------------------------
 
 def free_port() -> int:

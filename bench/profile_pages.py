@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 from pyinstrument import Profiler  # noqa: E402
 
 from bench.pages import PAGES  # noqa: E402
-from bench.pages_bench import OUT, SQLiteData, pick_sample  # noqa: E402
+from bench.pages_bench import OUT, SQLiteData, signed_in_app  # noqa: E402
 
 
 def main() -> None:
@@ -36,17 +36,9 @@ def main() -> None:
         parser.error(f"no such page: {', '.join(sorted(unknown))}")
     OUT.mkdir(parents=True, exist_ok=True)
 
-    from app import create_app
-
     with tempfile.TemporaryDirectory(prefix="profile-pages-") as tmp:
         data = SQLiteData("service", args.seed, Path(tmp))
-        url = data.prepare()
-        sample, urls = pick_sample(url)
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False})
-        clients = {}
-        for who, email in (("manager", sample.manager_email), ("worker", sample.worker_email)):
-            clients[who] = app.test_client()
-            clients[who].post("/sign-in", data={"email": email, "password": "demo"})
+        _app, _sample, urls, clients = signed_in_app(data.prepare())
         for page in PAGES:
             if page.name not in args.pages:
                 continue
