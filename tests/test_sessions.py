@@ -82,6 +82,49 @@ def test_items_keep_their_order_and_can_be_reordered_edited_and_removed(manager_
     assert [i.text for i in meeting.items_in(Section.HYPOTHESES)] == ["third", "second, edited"]
 
 
+def test_an_item_opens_to_edit_move_or_remove_and_the_others_stay_links(manager_client, team_setup, db):
+    meeting = team_setup["meeting"]
+    for text in ("first", "second <b>&", "third"):
+        manager_client.post(url(meeting, "/sections/worries/items"), data={"text": text})
+    db.session.expire_all()
+    first, second, third = meeting.items_in(Section.WORRIES)
+    editor = manager_client.get(url(meeting)).data.decode()
+    # Each item is its text and one link: no hidden form per item.
+    for n, item in enumerate((first, second, third), 1):
+        assert (f'href="/sessions/{meeting.id}/items/{item.id}">Edit<span class="visually-hidden">'
+                f' item {n} of worries (future danger)</span></a>') in editor
+    assert 'name="version"' not in editor and "Move up" not in editor and "Remove<span" not in editor
+    opened = manager_client.get(url(meeting, f"/items/{second.id}"))
+    page = opened.data.decode()
+    assert opened.status_code == 200
+    # The one item open: its text (escaped) focused to edit, its version, and its buttons.
+    assert ('autofocus id="text" maxlength="10000" name="text" required rows="3">\r\nsecond &lt;b&gt;&amp;</textarea>'
+            in page)
+    assert '<input type="hidden" name="version" value="1">' in page
+    assert page.count('name="direction"') == 2 and "Remove<span" in page
+    assert f'href="/sessions/{meeting.id}/items/{first.id}">Edit' in page  # the others: links
+    assert f'href="/sessions/{meeting.id}#item-{second.id}">Cancel' in page
+    # Moved, it stays open where it went with the same button focused, so a second move is one key;
+    # moved to the top, there is no Move up: its text is focused.
+    moved = manager_client.post(url(meeting, f"/items/{third.id}/move"), data={"direction": "up"})
+    assert moved.status_code == 302 and moved.location.endswith(f"/items/{third.id}?moved=up")
+    page = manager_client.get(moved.location).data.decode()
+    assert 'value="up" class="button-secondary" autofocus>Move up' in page and 'autofocus id="text"' not in page
+    manager_client.post(url(meeting, f"/items/{third.id}/move"), data={"direction": "up"})
+    page = manager_client.get(url(meeting, f"/items/{third.id}?moved=up")).data.decode()
+    assert "Move up<span" not in page and 'autofocus id="text"' in page
+    db.session.expire_all()
+    assert [i.id for i in meeting.items_in(Section.WORRIES)] == [third.id, first.id, second.id]
+    # Another session's item is not found through this one, and an agreed session has only its record.
+    other = ops.create_meeting(meeting.case, kind=meeting.kind, scheduled_at=meeting.scheduled_at,
+                               facilitator=team_setup["manager"], presenter=None, participants=[])
+    db.session.commit()
+    assert manager_client.get(f"/sessions/{other.id}/items/{second.id}").status_code == 404
+    manager_client.post(url(meeting, "/agree"))
+    after = manager_client.get(url(meeting, f"/items/{second.id}"))
+    assert after.status_code == 302 and after.location.endswith(f"/sessions/{meeting.id}/record")
+
+
 def test_a_stale_edit_does_not_overwrite_and_shows_both_texts(manager_client, team_setup, db):
     meeting = team_setup["meeting"]
     manager_client.post(url(meeting, "/sections/worries/items"), data={"text": "original"})
@@ -176,9 +219,15 @@ def _composed_danger_statement(client, meeting, db):
 def test_a_saved_danger_statement_is_edited_in_the_editor(manager_client, team_setup, db):
     meeting = team_setup["meeting"]
     danger = _composed_danger_statement(manager_client, meeting, db)
-    page = manager_client.get(url(meeting)).data.decode()
-    # Its own form, filled in: the parts, the words and the version it was opened at.
+    editor = manager_client.get(url(meeting)).data.decode()
+    # The editor links to it; the link opens the editor with its own form, filled in: the parts, the
+    # words and the version it was opened at (and no other statement's form).
+    opens = f"/sessions/{meeting.id}/danger-statements/{danger.id}"
+    assert f'href="{opens}">Edit danger statement 1</a>' in editor
+    assert f'name="danger-{danger.id}-who_is_worried"' not in editor
+    page = manager_client.get(opens).data.decode()
     assert f'action="/sessions/{meeting.id}/danger-statements/{danger.id}"' in page
+    assert f'autofocus id="danger-{danger.id}-who_is_worried"' in page
     assert f'name="danger-{danger.id}-who_is_worried" type="text" value="The school is worried that"' in page
     assert f"{danger.statement}</textarea>" in page
     assert f'name="danger-{danger.id}-version" type="hidden" value="1"' in page
@@ -242,8 +291,9 @@ def test_a_saved_safety_goal_is_edited_and_relinked(manager_client, team_setup, 
     meeting = db.session.get(type(meeting), meeting.id)
     [goal], second = meeting.safety_goals, meeting.danger_statements[1]
     assert goal.danger_statement_id is None
-    page = manager_client.get(url(meeting)).data.decode()
+    page = manager_client.get(url(meeting, f"/safety-goals/{goal.id}")).data.decode()
     assert f'id="goal-{goal.id}-danger_statement_id"' in page and "\nTia is with a sober adult.</textarea>" in page
+    assert '<option selected value="0">Not linked yet' in page
     prefix = f"goal-{goal.id}-"
     response = manager_client.post(url(meeting, f"/safety-goals/{goal.id}"), data={
         prefix + "danger_statement_id": second.id, prefix + "statement": "Tia goes to school every day.",

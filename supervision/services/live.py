@@ -115,16 +115,25 @@ def _forget_default_rooms(session) -> None:
     session.info.pop(_DEFAULT_ROOMS, None)
 
 
-def room_for(meeting: Meeting) -> LiveSession:
-    """The room of a session, for reading: a fresh default one (not saved) if none is kept yet."""
+def kept_room(meeting: Meeting) -> LiveSession | None:
+    """The room kept for a session, or None if it has not been opened live (asked once a transaction)."""
     # A session without a kept room is remembered as such for this database session, so a page asks once.
     defaults = db.session.info.setdefault(_DEFAULT_ROOMS, {})
     if meeting.id in defaults:
-        return defaults[meeting.id]
+        return None
     room = db.session.get(LiveSession, meeting.id, options=[joinedload(LiveSession.facilitator)])
+    if room is None:
+        defaults[meeting.id] = None  # its default room is made when one is first read (room_for)
+    return room
+
+
+def room_for(meeting: Meeting) -> LiveSession:
+    """The room of a session, for reading: a fresh default one (not saved) if none is kept yet."""
+    room = kept_room(meeting)
     if room is not None:
         return room
-    if meeting.id not in defaults:
+    defaults = db.session.info[_DEFAULT_ROOMS]
+    if defaults[meeting.id] is None:
         minutes = default_minutes(meeting)
         defaults[meeting.id] = LiveSession(
             meeting_id=meeting.id, phase=Phase.CONTEXT, facilitator_id=meeting.facilitator_id,
@@ -425,7 +434,7 @@ class ScalingView:
 
 
 def scaling_view(meeting: Meeting) -> ScalingView:
-    return _view(meeting, room_for(meeting))
+    return _view(meeting, kept_room(meeting))  # a room not yet kept has no scaling to show, nor a timer to read
 
 
 def scaling_views(meetings: list[Meeting]) -> dict[int, ScalingView]:

@@ -68,30 +68,29 @@ def _meeting_fields(form: f.MeetingForm) -> dict:
 
 
 def editor_page(meeting, status: int = 200, **forms):
-    """The editor with fresh forms, except those given (kept with their text and errors)."""
+    """The editor with fresh forms, except those given (kept with their text and errors).
+
+    At most one saved map item, danger statement or safety goal is open to edit (`open_item_id`,
+    `open_danger_id` or `open_goal_id`, with its form): every other shows a link that opens it. A page of
+    one edit form, rather than one hidden form per record, is a third lighter on a long session.
+    """
     score_form = forms.get("score_form") or f.ScoreForm()
     score_form.user_id.choices = _scorer_choices(meeting)
     action_form = forms.get("action_form") or f.ActionForm()
     staff = staff_choices(meeting.case.team_id)
     action_form.owner_id.choices = [SelectChoice(0, "Someone outside the team"), *staff]
-    danger_choices = _danger_choices(meeting)
     goal_form = forms.get("goal_form") or f.SafetyGoalForm()
-    goal_form.danger_statement_id.choices = danger_choices
-    danger_edits = _edit_forms(meeting.danger_statements, f.DangerStatementForm, forms.get("failed_danger"),
-                               forms.get("danger_edit_form"))
-    goal_edits = _edit_forms(meeting.safety_goals, f.SafetyGoalForm, forms.get("failed_goal"),
-                             forms.get("goal_edit_form"))
-    for goal in meeting.safety_goals:
-        goal_edits[goal.id].danger_statement_id.choices = danger_choices
-        if goal.id != forms.get("failed_goal"):
-            goal_edits[goal.id].danger_statement_id.data = goal.danger_statement_id or 0
+    danger_choices = _danger_choices(meeting)
+    for form in (goal_form, forms.get("goal_edit_form")):
+        if form is not None:
+            form.danger_statement_id.choices = danger_choices
     context = dict(
         meeting=meeting, case=meeting.case, sections=list(Section),
         item_form=forms.get("item_form") or f.ItemForm(), failed_section=forms.get("failed_section"),
-        failed_item=forms.get("failed_item"), conflict=forms.get("conflict"),
+        open_item_id=forms.get("open_item_id"), focus=forms.get("focus"), conflict=forms.get("conflict"),
         danger_form=forms.get("danger_form") or f.DangerStatementForm(), goal_form=goal_form,
-        danger_edits=danger_edits, goal_edits=goal_edits, failed_danger=forms.get("failed_danger"),
-        failed_goal=forms.get("failed_goal"),
+        open_danger_id=forms.get("open_danger_id"), danger_edit_form=forms.get("danger_edit_form"),
+        open_goal_id=forms.get("open_goal_id"), goal_edit_form=forms.get("goal_edit_form"),
         score_form=score_form, family_form=forms.get("family_form") or f.FamilyScoreForm(formdata=None),
         records_scores=records_for_the_room(current_user, meeting),
         action_form=action_form, review_form=forms.get("review_form") or f.ReviewForm(),
@@ -102,18 +101,24 @@ def editor_page(meeting, status: int = 200, **forms):
     return render_template("sessions/editor.html", **context), status
 
 
-def _edit_forms(records, form_class, failed_id: int | None, failed_form) -> dict:
-    """One edit form per saved statement or goal, filled from it; the one that failed keeps what was typed."""
-    edits = {r.id: form_class(formdata=None, obj=r, prefix=_edit_prefix(form_class, r.id)) for r in records
-             if r.id != failed_id}
-    if failed_form is not None:
-        edits[failed_id] = failed_form
-    return edits
+def _edit_form(form_class, record):
+    """The form that edits a saved danger statement or safety goal, filled from it, focused on opening."""
+    form = form_class(formdata=None, obj=record, prefix=_edit_prefix(form_class, record.id))
+    next(iter(form)).render_kw = {"autofocus": True}
+    return form
 
 
 def _edit_prefix(form_class, record_id: int) -> str:
-    """Each saved statement's form has its own field names and ids: several sit on the page."""
+    """A saved statement's form has field names and ids of its own, beside the form that adds one."""
     return f"{form_class.prefix_name}-{record_id}"
+
+
+def _editable(meeting_id: int) -> Meeting:
+    """The session a GET of the editor opens (an agreed one has its record instead)."""
+    meeting = get_meeting_for(current_user, meeting_id, *ops.MEETING_IN_PROGRESS)
+    if meeting.is_agreed:
+        abort(redirect(url_for("sessions.record", meeting_id=meeting.id)))
+    return meeting
 
 
 def _back(meeting, anchor: str):
@@ -144,10 +149,7 @@ def new(case_id: int):
 @bp.get("/sessions/<int:meeting_id>")
 @login_required
 def editor(meeting_id: int):
-    meeting = get_meeting_for(current_user, meeting_id, *ops.MEETING_IN_PROGRESS)
-    if meeting.is_agreed:
-        return redirect(url_for("sessions.record", meeting_id=meeting.id))
-    return editor_page(meeting)
+    return editor_page(_editable(meeting_id))
 
 
 @bp.post("/sessions/<int:meeting_id>/details")
@@ -206,6 +208,24 @@ def add_item(meeting_id: int, section: str):
     return _back(meeting, section)
 
 
+@bp.get("/sessions/<int:meeting_id>/items/<int:item_id>")
+@login_required
+def open_item(meeting_id: int, item_id: int):
+    """The editor with one item open to edit, move or remove, its text focused (the page scrolls to it).
+
+    Just moved (`?moved=up`), the same button is focused where the item went, to move it again.
+    """
+    meeting = _editable(meeting_id)
+    item = next((i for i in meeting.items if i.id == item_id), None) or abort(404)
+    form = f.ItemForm(formdata=None, obj=item)
+    siblings = [i.id for i in meeting.items_in(item.section)]
+    moved = request.args.get("moved")
+    focus = moved if {"up": item.id != siblings[0], "down": item.id != siblings[-1]}.get(moved) else "text"
+    if focus == "text":
+        form.text.render_kw = {"autofocus": True}
+    return editor_page(meeting, item_form=form, open_item_id=item.id, focus=focus)
+
+
 @bp.post("/sessions/<int:meeting_id>/items/<int:item_id>")
 @login_required
 def edit_item(meeting_id: int, item_id: int):
@@ -213,12 +233,12 @@ def edit_item(meeting_id: int, item_id: int):
     item = _item_for(meeting, item_id)
     form = f.ItemForm()
     if not form.validate_on_submit():
-        return editor_page(meeting, 400, item_form=form, failed_item=item.id)
+        return editor_page(meeting, 400, item_form=form, open_item_id=item.id)
     try:
         ops.edit_item(item, form.text.data, _version(form))
     except EditConflict as conflict:
         form.version.data = str(conflict.current_version)
-        return editor_page(meeting, 409, item_form=form, failed_item=item.id, conflict=conflict)
+        return editor_page(meeting, 409, item_form=form, open_item_id=item.id, conflict=conflict)
     except DomainError as error:
         return _refused(meeting, error, item.section.value)
     db.session.commit()
@@ -241,7 +261,8 @@ def move_item(meeting_id: int, item_id: int):
             db.session.commit()
         except DomainError as error:
             return _refused(meeting, error, item.section.value)
-    return _back(meeting, f"item-{item.id}")
+    # Still open where it went, the same button focused: moving it again is one click or key.
+    return redirect(url_for("sessions.open_item", meeting_id=meeting.id, item_id=item.id, moved=form.direction.data))
 
 
 @bp.post("/sessions/<int:meeting_id>/items/<int:item_id>/remove")
@@ -261,6 +282,25 @@ def remove_item(meeting_id: int, item_id: int):
 
 # --- danger statements and safety goals -----------------------------------------
 
+@bp.get("/sessions/<int:meeting_id>/danger-statements/<int:statement_id>")
+@login_required
+def open_danger_statement(meeting_id: int, statement_id: int):
+    meeting = _editable(meeting_id)
+    statement = next((d for d in meeting.danger_statements if d.id == statement_id), None) or abort(404)
+    form = _edit_form(f.DangerStatementForm, statement)
+    return editor_page(meeting, open_danger_id=statement.id, danger_edit_form=form)
+
+
+@bp.get("/sessions/<int:meeting_id>/safety-goals/<int:goal_id>")
+@login_required
+def open_safety_goal(meeting_id: int, goal_id: int):
+    meeting = _editable(meeting_id)
+    goal = next((g for g in meeting.safety_goals if g.id == goal_id), None) or abort(404)
+    form = _edit_form(f.SafetyGoalForm, goal)
+    form.danger_statement_id.data = goal.danger_statement_id or 0
+    return editor_page(meeting, open_goal_id=goal.id, goal_edit_form=form)
+
+
 @bp.post("/sessions/<int:meeting_id>/danger-statements", defaults={"statement_id": None})
 @bp.post("/sessions/<int:meeting_id>/danger-statements/<int:statement_id>")
 @login_required
@@ -270,7 +310,7 @@ def save_danger_statement(meeting_id: int, statement_id: int | None):
         db.select(DangerStatement).filter_by(id=statement_id, meeting_id=meeting.id))
     form = (f.DangerStatementForm(prefix=_edit_prefix(f.DangerStatementForm, statement_id)) if statement
             else f.DangerStatementForm())
-    failed = dict(danger_edit_form=form, failed_danger=statement_id) if statement else dict(danger_form=form)
+    failed = dict(danger_edit_form=form, open_danger_id=statement_id) if statement else dict(danger_form=form)
 
     def save():
         ops.save_danger_statement(meeting, statement or None, expected_version=_version(form),
@@ -288,7 +328,7 @@ def save_safety_goal(meeting_id: int, goal_id: int | None):
     goal = goal_id and db.first_or_404(db.select(SafetyGoal).filter_by(id=goal_id, meeting_id=meeting.id))
     form = f.SafetyGoalForm(prefix=_edit_prefix(f.SafetyGoalForm, goal_id)) if goal else f.SafetyGoalForm()
     form.danger_statement_id.choices = _danger_choices(meeting)
-    failed = dict(goal_edit_form=form, failed_goal=goal_id) if goal else dict(goal_form=form)
+    failed = dict(goal_edit_form=form, open_goal_id=goal_id) if goal else dict(goal_form=form)
 
     def save():
         linked = next((d for d in meeting.danger_statements if d.id == form.danger_statement_id.data), None)

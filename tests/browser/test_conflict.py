@@ -15,7 +15,8 @@ SHOTS = Path("/tmp/shots/trust")
 
 def _open_edit(page, item_id: int, text: str) -> None:
     item = page.locator(f"#item-{item_id}")
-    item.locator("summary", has_text="Edit").click()
+    item.get_by_role("link", name="Edit item 1 of worries").click()
+    expect(item.get_by_label("Text")).to_be_focused()  # opened where it is, ready to type
     item.get_by_label("Text").fill(text)
 
 
@@ -69,7 +70,7 @@ def test_a_danger_statement_edited_in_two_browsers_keeps_the_first_save(new_page
     for page, words in ((priya, "The school is worried that when Dad drinks he shouts."),
                         (grace, "The school and the GP are worried about Dad's drinking.")):
         page.goto(f"/sessions/{meeting.id}#danger-statements")
-        page.locator(f"#danger-{danger.id} summary", has_text="Edit danger statement 1").click()
+        page.locator(f"#danger-{danger.id}").get_by_role("link", name="Edit danger statement 1").click()
         page.locator(f"#danger-{danger.id}").get_by_label(label).fill(words)
     priya.locator(f"#danger-{danger.id}").get_by_role("button", name="Save danger statement 1").click()
     expect(priya.locator(f"#danger-{danger.id} .statement-text")).to_have_text(

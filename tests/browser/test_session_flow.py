@@ -30,7 +30,8 @@ def test_a_manager_runs_a_session_through_every_section(new_page, team_setup, db
 
     # The manager puts the saved statement into plainer words, in its own form.
     danger = page.locator("#danger-statements .items > li").first
-    danger.locator("summary", has_text="Edit danger statement 1").click()
+    danger.get_by_role("link", name="Edit danger statement 1").click()
+    expect(danger.get_by_label("Who is worried")).to_be_focused()
     words = danger.get_by_label("Danger statement (composed from the parts; edit freely)")
     expect(words).to_have_value("Children's services are worried that when Dad drinks he shouts at Mum and the "
                                 "children are frightened. If nothing changes, they could be hurt.")
@@ -50,7 +51,7 @@ def test_a_manager_runs_a_session_through_every_section(new_page, team_setup, db
     expect(page.locator("#safety-goals .items")).to_contain_text("for six months")
     # Changing one part of a composed goal composes it again.
     goal = page.locator("#safety-goals .items > li").first
-    goal.locator("summary", has_text="Edit safety goal 1").click()
+    goal.get_by_role("link", name="Edit safety goal 1").click()
     expect(goal.get_by_label("Answers the danger statement")).to_have_value(
         page.get_by_label("Answers the danger statement").last.locator("option", has_text="Danger statement 1")
         .get_attribute("value"))
@@ -93,7 +94,8 @@ def test_the_record_reads_on_a_phone(new_page, team_setup):
 
 
 def test_map_items_move_and_go_from_their_own_buttons(new_page, team_setup, db):
-    """Each item's Move and Remove buttons share one small form: each must still do its own thing."""
+    """An item opens to edit, move or remove; its Move and Remove buttons share one small form, and each
+    must still do its own thing."""
     meeting = team_setup["meeting"]
     page = new_page(team_setup["manager"])
     page.goto(f"/sessions/{meeting.id}")
@@ -103,13 +105,16 @@ def test_map_items_move_and_go_from_their_own_buttons(new_page, team_setup, db):
         box.press("Enter")
         expect(page.locator("#worries .items")).to_contain_text(text)
     items = page.locator("#worries .items > li")
+    expect(items.get_by_role("button")).to_have_count(0)  # each item is its text and one Edit link
+    # Heard out of context, each link and button still says which item it is for.
+    items.first.get_by_role("link", name="Edit item 1 of worries (future danger)", exact=True).click()
+    expect(items.first.get_by_label("Text")).to_be_focused()
     expect(items.first.get_by_role("button", name="Move up")).to_have_count(0)  # nothing above the first
-    # Heard out of context, each button still says which item it is for.
-    expect(items.nth(1).get_by_role("button", name="Remove item 2 of worries (future danger)", exact=True)
-           ).to_be_visible()
-    items.first.get_by_role("button", name="Move down").click()
+    items.first.get_by_role("button", name="Move down item 1 of worries (future danger)", exact=True).click()
     expect(items.locator(".item-text")).to_have_text(["Second worry", "First worry", "Third worry"])
-    items.nth(2).get_by_role("button", name="Move up").click()
+    # It stays open where it went, the same button focused: moving it again is one key.
+    expect(items.nth(1).get_by_role("button", name="Move down")).to_be_focused()
+    page.keyboard.press("Enter")
     expect(items.locator(".item-text")).to_have_text(["Second worry", "Third worry", "First worry"])
-    items.nth(1).get_by_role("button", name="Remove").click()
-    expect(items.locator(".item-text")).to_have_text(["Second worry", "First worry"])
+    items.nth(2).get_by_role("button", name="Remove item 3 of worries (future danger)", exact=True).click()
+    expect(items.locator(".item-text")).to_have_text(["Second worry", "Third worry"])
