@@ -125,6 +125,26 @@ def test_an_item_opens_to_edit_move_or_remove_and_the_others_stay_links(manager_
     assert after.status_code == 302 and after.location.endswith(f"/sessions/{meeting.id}/record")
 
 
+def test_the_session_details_open_to_edit_and_a_bad_date_keeps_what_was_typed(manager_client, team_setup, db):
+    meeting, manager, worker = team_setup["meeting"], team_setup["manager"], team_setup["worker"]
+    editor = manager_client.get(url(meeting)).data.decode()
+    assert f"Participants: {', '.join(sorted([manager.name, worker.name]))}." in editor
+    assert f'href="/sessions/{meeting.id}/details">Edit the session details and scaling question</a>' in editor
+    assert 'name="scaling_question"' not in editor
+    page = manager_client.get(url(meeting, "/details")).data.decode()
+    assert 'autofocus id="kind" name="kind"' in page and 'name="scaling_question"' in page
+    for person in (manager, worker):  # the participants, ticked
+        assert f'type="checkbox" checked value="{person.id}">' in page
+    response = manager_client.post(url(meeting, "/details"), data={
+        "kind": meeting.kind.value, "scheduled_at": "next Tuesday", "facilitator_id": manager.id,
+        "scaling_question": "Kept while the date is fixed?"})
+    assert response.status_code == 400
+    page = response.data.decode()
+    assert '<p class="error" id="scheduled_at-error">' in page and "Kept while the date is fixed?</textarea>" in page
+    db.session.refresh(meeting)
+    assert meeting.scaling_question != "Kept while the date is fixed?"  # nothing saved
+
+
 def test_a_stale_edit_does_not_overwrite_and_shows_both_texts(manager_client, team_setup, db):
     meeting = team_setup["meeting"]
     manager_client.post(url(meeting, "/sections/worries/items"), data={"text": "original"})

@@ -42,9 +42,9 @@ def _danger_choices(meeting) -> list[SelectChoice]:
         SelectChoice(d.id, f"Danger statement {i}") for i, d in enumerate(meeting.danger_statements, 1)]
 
 
-def _meeting_form(case, meeting=None, staff: list[SelectChoice] | None = None) -> f.MeetingForm:
+def _meeting_form(case, meeting=None) -> f.MeetingForm:
     form = f.MeetingForm(obj=meeting)
-    staff = staff if staff is not None else staff_choices(case.team_id)  # read once for the three selects
+    staff = staff_choices(case.team_id)  # read once for the three selects
     form.facilitator_id.choices = staff
     form.presenter_id.choices = [SelectChoice(0, "No presenter yet"), *staff]
     form.participant_ids.choices = staff
@@ -70,15 +70,18 @@ def _meeting_fields(form: f.MeetingForm) -> dict:
 def editor_page(meeting, status: int = 200, **forms):
     """The editor with fresh forms, except those given (kept with their text and errors).
 
-    At most one saved map item, danger statement or safety goal is open to edit (`open_item_id`,
-    `open_danger_id` or `open_goal_id`, with its form): every other shows a link that opens it. A page of
-    one edit form, rather than one hidden form per record, is a third lighter on a long session.
+    At most one thing saved is open to edit: the session's details (`details_form`), or a map item,
+    danger statement or safety goal (`open_item_id`, `open_danger_id` or `open_goal_id`, with its form).
+    Everything else shows a link that opens it: a page of one edit form, rather than a hidden form per
+    record, is a third lighter on a long session.
     """
     score_form = forms.get("score_form") or f.ScoreForm()
     score_form.user_id.choices = _scorer_choices(meeting)
     action_form = forms.get("action_form") or f.ActionForm()
-    staff = staff_choices(meeting.case.team_id)
-    action_form.owner_id.choices = [SelectChoice(0, "Someone outside the team"), *staff]
+    agrees = can_agree(current_user, meeting)
+    if agrees:  # only the accountable manager has the form that agrees actions
+        owners = staff_choices(meeting.case.team_id, blank="Someone outside the team")
+        action_form.owner_id.choices = owners
     goal_form = forms.get("goal_form") or f.SafetyGoalForm()
     danger_choices = _danger_choices(meeting)
     for form in (goal_form, forms.get("goal_edit_form")):
@@ -94,9 +97,9 @@ def editor_page(meeting, status: int = 200, **forms):
         score_form=score_form, family_form=forms.get("family_form") or f.FamilyScoreForm(formdata=None),
         records_scores=records_for_the_room(current_user, meeting),
         action_form=action_form, review_form=forms.get("review_form") or f.ReviewForm(),
-        details_form=forms.get("details_form") or _meeting_form(meeting.case, meeting, staff),
+        details_form=forms.get("details_form"),  # open to edit only when asked for (open_details)
         to_review=ops.actions_to_review(meeting), scaling=live.scaling_view(meeting),
-        can_agree=can_agree(current_user, meeting),
+        can_agree=agrees,
     )
     return render_template("sessions/editor.html", **context), status
 
@@ -150,6 +153,15 @@ def new(case_id: int):
 @login_required
 def editor(meeting_id: int):
     return editor_page(_editable(meeting_id))
+
+
+@bp.get("/sessions/<int:meeting_id>/details")
+@login_required
+def open_details(meeting_id: int):
+    meeting = _editable(meeting_id)
+    form = _meeting_form(meeting.case, meeting)
+    form.kind.render_kw = {"autofocus": True}
+    return editor_page(meeting, details_form=form)
 
 
 @bp.post("/sessions/<int:meeting_id>/details")
