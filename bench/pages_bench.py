@@ -3,13 +3,15 @@
     .venv/bin/python bench/pages_bench.py                  # SQLite
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/supervision .venv/bin/python bench/pages_bench.py
 
-Builds the service-sized dataset once (`supervision.demo_service`, cached under bench/out/; a run
-works on a copy), starts the app as a real server (gunicorn on a free loopback port: 1 worker on
-SQLite, 2 on PostgreSQL, which then uses databases of its own beside DATABASE_URL's), signs in,
-warms up, and requests each page of bench/pages.py many times from a bounded pool of client threads,
-with /healthz (which touches nothing) in the same run. It prints a table of p50, p95 and
-p95 ÷ /healthz p95, the server's resident memory, how the case page and the tracker grow from the
-small demo to the service, and the query plan of the slowest statement the server sent
+Builds the service-sized dataset and the small demo once (`supervision.demo_service`, cached under
+bench/out/; a run works on copies), serves each with the app as a real server (gunicorn on a free
+loopback port: 1 worker on SQLite, 2 on PostgreSQL, which then uses databases of its own beside
+DATABASE_URL's), signs in, warms up, and requests each page of bench/pages.py many times from a
+bounded pool of client threads, with /healthz (which touches nothing) in the same run. The requests
+are made in rounds, each visiting every page, /healthz and the small demo's case page and tracker in
+turn, so a machine whose speed wanders during the run weighs on all of them alike. It prints a table
+of p50, p95 and p95 ÷ /healthz p95, the server's resident memory, how the case page and the tracker
+grow from the small demo to the service, and the query plan of the slowest statement the server sent
 (SUPERVISION_PROFILE_SQL). The last line is one JSON object.
 """
 
@@ -272,10 +274,6 @@ def sign_in(port: int, email: str, password: str = "demo") -> str:
     return session
 
 
-class PageBroken(Exception):
-    """The page did not answer 200 while warming up: reported, not measured."""
-
-
 @dataclass
 class Timing:
     name: str
@@ -289,12 +287,18 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
-def measure(port: int, name: str, path: str, cookie: str | None, requests: int, concurrency: int,
-            warmup: int) -> Timing:
-    for _ in range(warmup):
-        status = request(port, "GET", path, cookie=cookie)[0]
-        if status != 200:
-            raise PageBroken(f"answered {status} during warm-up: not measured")
+@dataclass(frozen=True)
+class Target:
+    """One thing measured: a page (or /healthz) on one of the running servers."""
+
+    name: str
+    port: int
+    path: str
+    cookie: str | None = None
+
+
+def _burst(target: Target, requests: int, concurrency: int) -> tuple[list[float], int]:
+    """`requests` requests from `concurrency` client threads: their latencies in ms, and how many failed."""
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -303,37 +307,68 @@ def measure(port: int, name: str, path: str, cookie: str | None, requests: int, 
         nonlocal errors
         for _ in range(count):
             started = time.perf_counter()
-            status = request(port, "GET", path, cookie=cookie)[0]
+            status = request(target.port, "GET", target.path, cookie=target.cookie)[0]
             elapsed = (time.perf_counter() - started) * 1000
             with lock:
                 latencies.append(elapsed)
                 errors += status != 200
 
-    shares = [requests // concurrency + (i < requests % concurrency) for i in range(concurrency)]
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        list(pool.map(worker, shares))
-    return Timing(name, percentile(latencies, 0.5), percentile(latencies, 0.95), errors)
+        list(pool.map(worker, _shares(requests, concurrency)))
+    return latencies, errors
 
 
-def run_pages(url: str, workers: int, names: list[str], args, profile: str | None = None):
-    sample, urls = pick_sample(url)
+def _shares(total: int, parts: int) -> list[int]:
+    return [total // parts + (i < total % parts) for i in range(parts)]
+
+
+def measure(targets: list[Target], requests: int, concurrency: int, warmup: int,
+            rounds: int) -> dict[str, Timing | str]:
+    """Each target's p50 and p95 over `requests` requests, made in `rounds` rounds that visit every target
+    in turn: a machine that slows down or speeds up during the run weighs on every page and on /healthz
+    alike, so the ratios between them hold. A target that fails while warming up is reported, not measured."""
     timings: dict[str, Timing | str] = {}
-    with server(url, workers, profile) as (port, pid):
+    for target in targets:
+        for _ in range(warmup):
+            status = request(target.port, "GET", target.path, cookie=target.cookie)[0]
+            if status != 200:
+                timings[target.name] = f"answered {status} during warm-up: not measured"
+                break
+    measured = [t for t in targets if t.name not in timings]
+    latencies: dict[str, list[float]] = {t.name: [] for t in measured}
+    errors = dict.fromkeys(latencies, 0)
+    for share in _shares(requests, rounds):
+        for target in measured:
+            got, failed = _burst(target, share, concurrency)
+            latencies[target.name] += got
+            errors[target.name] += failed
+    for name, values in latencies.items():
+        timings[name] = Timing(name, percentile(values, 0.5), percentile(values, 0.95), errors[name])
+    return timings
+
+
+def run_pages(service_url: str, small_url: str, workers: int, names: list[str], args, profile: str):
+    """Both datasets served at once, every page and /healthz measured in the same rounds."""
+    sample, urls = pick_sample(service_url)
+    small_sample, small_urls = pick_sample(small_url)
+    with server(service_url, workers, profile) as (port, pid), \
+            server(small_url, workers, profile + "-small") as (small_port, _):
         cookies = {"manager": sign_in(port, sample.manager_email), "worker": sign_in(port, sample.worker_email)}
-        timings["/healthz"] = measure(port, "/healthz", "/healthz", None, args.requests, args.concurrency,
-                                      args.warmup)
+        small_cookies = {"manager": sign_in(small_port, small_sample.manager_email),
+                         "worker": sign_in(small_port, small_sample.worker_email)}
+        targets = [Target("/healthz", port, "/healthz")]
         for page in PAGES:
             if page.name in names and urls[page.name]:
-                try:
-                    timings[page.name] = measure(port, page.name, urls[page.name], cookies[page.user],
-                                                 args.requests, args.concurrency, args.warmup)
-                except PageBroken as broken:
-                    timings[page.name] = str(broken)
+                targets.append(Target(page.name, port, urls[page.name], cookies[page.user]))
+        for page in PAGES:
+            if page.name in GROWTH_PAGES and page.name in names and small_urls[page.name]:
+                targets.append(Target(f"small:{page.name}", small_port, small_urls[page.name],
+                                      small_cookies[page.user]))
+        timings = measure(targets, args.requests, args.concurrency, args.warmup, args.rounds)
         rss = resident_mb(pid)
-        if profile:
-            time.sleep(0.6)  # let every worker pass its write interval, then make each write
-            for _ in range(workers * 4):
-                request(port, "GET", "/healthz")
+        time.sleep(0.6)  # let every worker pass its write interval, then make each write its statements
+        for _ in range(workers * 4):
+            request(port, "GET", "/healthz")
     return sample, urls, timings, rss
 
 
@@ -387,6 +422,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="measured requests per page")
     parser.add_argument("--concurrency", type=int, default=2, help="client threads (the machine has 2 cores)")
     parser.add_argument("--warmup", type=int, default=20, help="unmeasured requests per page first")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="rounds the requests are made in, each visiting every page and /healthz in turn")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--pages", help="comma-separated page names (default: every page)")
     args = parser.parse_args()
@@ -400,28 +437,23 @@ def main() -> None:
             return PostgresData(kind, args.seed, pg_url) if pg_url else SQLiteData(kind, args.seed, Path(tmp))
 
         profile = str(Path(tmp) / "sql")
-        service = data("service")
-        service_url = service.prepare()
+        service, small = data("service"), data("small")
         try:
+            service_url, small_url = service.prepare(), small.prepare()
             load_before = os.getloadavg()[0]
-            sample, urls, timings, rss = run_pages(service_url, workers, names, args, profile)
+            sample, urls, timings, rss = run_pages(service_url, small_url, workers, names, args, profile)
             load_after = os.getloadavg()[0]
             slowest = slowest_statement(profile)
             plan = query_plan(service_url, slowest["ranked"][0]) if slowest else []
         finally:
             service.finish()
-        small = data("small")
-        small_url = small.prepare()
-        try:
-            growth_names = [n for n in GROWTH_PAGES if n in names]
-            _, _, small_timings, _ = run_pages(small_url, workers, growth_names, args)
-        finally:
             small.finish()
 
     healthz = timings.pop("/healthz")
     database = "PostgreSQL" if pg_url else "SQLite"
     print(f"\nPages on the service dataset ({database}, gunicorn {workers} worker{'s' * (workers > 1)}, "
-          f"{args.concurrency} client threads, {args.requests} requests per page after {args.warmup} warm-up)")
+          f"{args.concurrency} client threads, {args.requests} requests per page in {args.rounds} rounds "
+          f"after {args.warmup} warm-up)")
     print(f"Opened as the team manager / practitioner of team {sample.team_id}; case {sample.case_id}, "
           f"live session {sample.live_meeting_id}, agreed record {sample.agreed_meeting_id}.")
     cores = os.cpu_count() or 1
@@ -449,7 +481,7 @@ def main() -> None:
     growth: dict[str, float | None] = {}
     print("\nGrowth from the small demo to the service dataset (p95):")
     for name in GROWTH_PAGES:
-        big, little = timings.get(name), small_timings.get(name)
+        big, little = timings.get(name), timings.get(f"small:{name}")
         measured = isinstance(big, Timing) and isinstance(little, Timing)
         growth[name] = round(big.p95_ms / little.p95_ms, 2) if measured else None
         if growth[name] is None:
