@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 
@@ -162,3 +163,19 @@ def test_chart_of_an_anonymous_round_names_nobody_and_gives_scores_in_score_orde
         "A colleague: 7"]
     assert not any(team_setup["worker"].name in d.title or team_setup["manager"].name in d.title
                    for d in anonymous.dots)
+
+
+def test_a_scaling_line_is_drawn_once_per_content_and_again_when_it_changes(app):
+    from supervision.drawings import scale_line
+
+    marks = [{"label": "Grace <Worker>", "score": 6, "reason": ""}, {"label": "A colleague", "score": 4}]
+    summary = {"count": 2, "median": 5, "low": 4, "high": 6, "spread": 2, "skipped": 0}
+    with app.test_request_context():
+        first = scale_line(marks, summary, 7)
+        # An agreed record's data (dicts) and a live page's objects with the same content: one drawing.
+        as_objects = [SimpleNamespace(**m) for m in marks]
+        assert scale_line(as_objects, SimpleNamespace(**{**summary, "median": 5.0}), 7) is first
+        assert "Grace &lt;Worker&gt; 6, A colleague 4; median 5" in first and "<Worker>" not in first
+        assert 'fill="#2d6a2d"><title>Family: 7</title>' in first
+        changed = scale_line([{**marks[0], "score": 8}, marks[1]], {**summary, "median": 6, "high": 8}, 7)
+        assert changed is not first and "Grace &lt;Worker&gt; 8" in changed and "median 6" in changed
