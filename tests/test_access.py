@@ -41,6 +41,7 @@ EXPECTED: dict[str, frozenset[Role]] = {
     "sessions.family_score": MANAGERS,
     "actions.done": MANAGERS,  # or the person who follows the action up (not the walker)
     "actions.drop": MANAGERS,
+    "actions.close": frozenset(),  # opens one's own action on My actions: only its follower (not the walker)
     "actions.tracker": MANAGERS,
     "caseloads.practitioner": MANAGERS,  # someone else's caseload (one's own is caseloads.mine)
     "caseloads.settings": MANAGERS,

@@ -14,6 +14,7 @@ from supervision.services import actions as svc
 from supervision.services import meetings as ops
 from supervision.services.errors import DomainError
 from supervision.services.record import plain_text
+from tests.routes import signed_in
 
 TODAY = date(2026, 11, 18)  # a Wednesday, passed in: the clock is never patched
 
@@ -128,6 +129,27 @@ def test_mark_done_with_a_note_is_kept_in_the_record(login_as, team_setup, add, 
     record = client.get(f"/sessions/{action.meeting_id}/record").data.decode()
     assert "Done: Visited on Tuesday; she will help." in record
     assert "[Done: Visited on Tuesday; she will help.]" in plain_text(action.meeting)
+
+
+def test_an_action_opens_to_close_and_the_others_stay_links(app, login_as, team_setup, add, make_user, db):
+    worker = team_setup["worker"]
+    first, second = add("Visit <Grandma>", owner=worker), add("Ring the school", owner=worker)
+    colleague = make_user(Role.PRACTITIONER, team_setup["team"], name="Aisha Colleague")
+    theirs = add("Their visit", owner=colleague)
+    client = login_as(worker)
+    page = client.get("/actions").data.decode()
+    for action in (first, second):
+        assert f'href="/actions/{action.id}/close">Mark done or drop<span class="visually-hidden">' in page
+    assert 'name="note"' not in page and 'name="reason"' not in page  # no hidden form per action
+    opened = client.get(f"/actions/{first.id}/close").data.decode()
+    assert f'id="done-note-{first.id}" name="note" maxlength="500" autofocus' in opened
+    assert f'id="drop-reason-{first.id}"' in opened and opened.count('name="note"') == 1
+    assert ": Visit &lt;Grandma&gt;</span>" in opened and "<Grandma>" not in opened
+    assert f'href="/actions/{second.id}/close">Mark done or drop' in opened
+    # Someone else's action is not on this list to open; another team's is not found at all.
+    assert client.get(f"/actions/{theirs.id}/close").status_code == 403
+    other_team = make_user(Role.PRACTITIONER, name="Other Team")
+    assert signed_in(app, other_team).get(f"/actions/{first.id}/close").status_code == 404
 
 
 def test_drop_needs_a_reason_next_to_the_field(login_as, team_setup, add, db):

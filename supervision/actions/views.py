@@ -22,17 +22,21 @@ TRACKER_ROWS = 30  # a screenful: the rest are for filtering, or all of them on 
 FAMILIES_SHOWN = 12  # the most overdue families; all of them on request
 
 
-def mine_page(status: int = 200, *, failed: int | None = None, done_form: DoneForm | None = None,
-              drop_form: DropForm | None = None, error: str | None = None, calendar_url: str | None = None):
+def mine_page(status: int = 200, *, failed: int | None = None, opened: int | None = None,
+              done_form: DoneForm | None = None, drop_form: DropForm | None = None, error: str | None = None,
+              calendar_url: str | None = None):
+    """My actions. One action at most has its forms to close it: the one opened, or the one whose
+    closing failed (with what was typed and why); every other has a link that opens it."""
     today = date.today()
     actions = svc.my_open_actions(current_user, today)
     return render_template(
         "actions/mine.html", groups=svc.group_by_timing(actions, today), count=len(actions), today=today,
-        timing=svc.timing, on_behalf_of=svc.on_behalf_of, failed=failed, error=error,
+        timing=svc.timing, on_behalf_of=svc.on_behalf_of, failed=failed, opened=opened, error=error,
         done_form=done_form or DoneForm(), drop_form=drop_form or DropForm(),
         calendar_url=calendar_url, has_calendar=current_user.calendar_token_hash is not None,
         urls=dict(case=id_url("cases.show", "case_id"), record=id_url("sessions.record", "meeting_id"),
-                  done=id_url("actions.done", "action_id"), drop=id_url("actions.drop", "action_id")),
+                  close=id_url("actions.close", "action_id"), done=id_url("actions.done", "action_id"),
+                  drop=id_url("actions.drop", "action_id"), mine=url_for("actions.mine")),
     ), status
 
 
@@ -53,6 +57,16 @@ def _after_closing(form, message: str):
     db.session.commit()
     flash(message)
     return redirect(safe_next_url(form.next.data) or url_for("actions.mine"))
+
+
+@bp.get("/actions/<int:action_id>/close")
+@login_required
+def close(action_id: int):
+    """My actions with one of them open to mark done or drop, its note focused."""
+    action = get_action_for(current_user, action_id)
+    if svc.follower_id(action) != current_user.id:
+        abort(403)  # My actions lists only the actions this person follows up
+    return mine_page(opened=action.id)
 
 
 @bp.post("/actions/<int:action_id>/done")

@@ -37,14 +37,15 @@ def test_my_actions_mark_done_and_drop(new_page, team_setup, db):
     expect(overdue).to_contain_text("Overdue 4 days")
     expect(page.locator(f"#action-{made['week'].id}")).to_contain_text("On behalf of Grandma")
 
-    overdue.get_by_text("Mark done or drop").click()
+    overdue.get_by_role("link", name="Mark done or drop").click()
+    expect(overdue.get_by_label("What was done (optional)")).to_be_focused()
     overdue.get_by_label("What was done (optional)").fill("School says attendance is 97%")
     overdue.get_by_role("button", name="Mark done").click()
     expect(page.get_by_role("status").filter(has_text="Action marked done")).to_be_visible()
     expect(page.locator(f"#action-{made['overdue'].id}")).to_have_count(0)
 
     later = page.locator(f"#action-{made['later'].id}")
-    later.get_by_text("Mark done or drop").click()
+    later.get_by_role("link", name="Mark done or drop").click()
     later.get_by_role("button", name="Drop action").click()
     later = page.locator(f"#action-{made['later'].id}")
     expect(later.get_by_text("Say why the action is being dropped.")).to_be_visible()
@@ -66,9 +67,9 @@ def test_my_actions_on_a_phone_by_keyboard(new_page, team_setup, db):
     page = new_page(team_setup["worker"], viewport=PHONE)
     page.goto("/actions")
     card = page.locator(f"#action-{made['week'].id}")
-    card.locator("summary").focus()
+    card.get_by_role("link", name="Mark done or drop").focus()
     page.keyboard.press("Enter")
-    card.get_by_label("What was done (optional)").focus()
+    expect(card.get_by_label("What was done (optional)")).to_be_focused()  # opened, ready to type
     page.keyboard.type("Grandma came")
     page.keyboard.press("Enter")  # submits the form it is in
     expect(page.get_by_role("status").filter(has_text="Action marked done")).to_be_visible()
