@@ -73,7 +73,7 @@ def editor_page(meeting, status: int = 200, **forms):
     At most one thing saved is open to edit: the session's details (`details_form`), or a map item,
     danger statement or safety goal (`open_item_id`, `open_danger_id` or `open_goal_id`, with its form).
     Everything else shows a link that opens it: a page of one edit form, rather than a hidden form per
-    record, is a third lighter on a long session.
+    record, is about 30% lighter on a long session (docs/performance.md, third round).
     """
     score_form = forms.get("score_form") or f.ScoreForm()
     score_form.user_id.choices = _scorer_choices(meeting)
