@@ -124,6 +124,11 @@ def _editable(meeting_id: int) -> Meeting:
     return meeting
 
 
+def _opened(records: list, record_id: int):
+    """The saved record a GET opens, from those the session already loaded; another session's is 404."""
+    return next((r for r in records if r.id == record_id), None) or abort(404)
+
+
 def _back(meeting, anchor: str):
     return redirect(url_for("sessions.editor", meeting_id=meeting.id, _anchor=anchor))
 
@@ -228,7 +233,7 @@ def open_item(meeting_id: int, item_id: int):
     Just moved (`?moved=up`), the same button is focused where the item went, to move it again.
     """
     meeting = _editable(meeting_id)
-    item = next((i for i in meeting.items if i.id == item_id), None) or abort(404)
+    item = _opened(meeting.items, item_id)
     form = f.ItemForm(formdata=None, obj=item)
     siblings = [i.id for i in meeting.items_in(item.section)]
     moved = request.args.get("moved")
@@ -298,7 +303,7 @@ def remove_item(meeting_id: int, item_id: int):
 @login_required
 def open_danger_statement(meeting_id: int, statement_id: int):
     meeting = _editable(meeting_id)
-    statement = next((d for d in meeting.danger_statements if d.id == statement_id), None) or abort(404)
+    statement = _opened(meeting.danger_statements, statement_id)
     form = _edit_form(f.DangerStatementForm, statement)
     return editor_page(meeting, open_danger_id=statement.id, danger_edit_form=form)
 
@@ -307,7 +312,7 @@ def open_danger_statement(meeting_id: int, statement_id: int):
 @login_required
 def open_safety_goal(meeting_id: int, goal_id: int):
     meeting = _editable(meeting_id)
-    goal = next((g for g in meeting.safety_goals if g.id == goal_id), None) or abort(404)
+    goal = _opened(meeting.safety_goals, goal_id)
     form = _edit_form(f.SafetyGoalForm, goal)
     form.danger_statement_id.data = goal.danger_statement_id or 0
     return editor_page(meeting, open_goal_id=goal.id, goal_edit_form=form)
