@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, request
 from sqlalchemy import Select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.interfaces import ORMOption
 
 from supervision.audit import record_view
@@ -61,8 +62,9 @@ def get_case_for(user: User, case_id: int, *options: ORMOption) -> Case:
 
 
 def get_meeting_for(user: User, meeting_id: int, *options: ORMOption) -> Meeting:
-    """`options`: what the page will read, loaded with the session (e.g. meetings.MEETING_IN_PROGRESS)."""
-    meeting = db.session.get(Meeting, meeting_id, options=options)
+    """`options`: what the page will read, loaded with the session (e.g. meetings.MEETING_IN_PROGRESS),
+    the case among them. Without options the case alone is joined: the team check reads it."""
+    meeting = db.session.get(Meeting, meeting_id, options=options or (joinedload(Meeting.case),))
     if meeting is None or (meeting.case.team_id != user.team_id and not (
             _panel_member_may(request.method, request.endpoint) and sits_on_panel(user, meeting_id=meeting.id))):
         abort(404)

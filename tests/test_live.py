@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from datetime import datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from supervision import events
 from supervision.extensions import login_manager
@@ -109,6 +111,27 @@ def test_another_teams_screen_console_stream_and_phone_pages_are_404(app, team_s
                        ("/take-part/score", {"score": "5", "save": "y"}),
                        ("/take-part/propose", {"section": "worries", "text": "x"})]:
         assert client.post(url(other_meeting, path), data=data).status_code == 404, path
+
+
+def test_the_live_pages_read_the_session_with_its_case_in_one_statement(app, room, db):
+    """The team check reads the case: it comes joined to the session, not in a statement of its own."""
+    meeting, client = room["meeting"], room["client"]
+    sent: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        sent.append(statement)
+
+    for path in ("/screen", "/console", "/take-part"):
+        assert client.get(url(meeting, path)).status_code == 200  # once first: the room's first event
+        sent.clear()
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert client.get(url(meeting, path)).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        loads = [s for s in sent if re.search(r"\bFROM meetings\b", s)]
+        assert len(loads) == 1 and re.search(r"\bJOIN cases\b", loads[0]), (path, loads)
+        assert not any(re.search(r"\bFROM cases\b", s) for s in sent), (path, sent)
 
 
 def test_every_live_post_needs_its_csrf_token(app, room, monkeypatch):
