@@ -7,7 +7,7 @@ This measures, in process on the service dataset (cached by bench/pages_bench.py
 ways, alternating in rounds so the machine's wandering speed weighs on both alike:
 
 - orm: the session with `meetings.MEETING_IN_PROGRESS`, its case, people and six collections loaded
-  by the ORM (10 statements), as `sessions.editor` does today;
+  by the ORM (8 statements), as `sessions.editor` does today;
 - rows: the same rows, with the same people joined, read by textual statements into plain tuples.
 
 It prints the mean time of each and their ratio: what a plain-data editor could save in loading,
