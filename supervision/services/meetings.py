@@ -7,8 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlalchemy.orm import defer, joinedload, selectinload, undefer
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from supervision.access import can_agree
@@ -30,35 +31,58 @@ from supervision.models import (
     Section,
     User,
 )
+from supervision.models.meeting import meeting_participants
 from supervision.models.types import utcnow
 from supervision.services.errors import DomainError, EditConflict, RecordAgreed
 
-# What the session editor reads, loaded with the session in a fixed number of queries whatever its
-# size: templates render without a lazy load (tests/test_query_counts.py). Each part is a statement
-# of its own, so the editor loads only what it shows (not the children: the genogram names them).
-# The people on a score, an action, a review and an amendment are joined by the models themselves
+# What the session editor reads: the session with its case (the genogram as it is today) and its two
+# people, joined into one statement, then each of its parts (EDITOR_PARTS) in a plain statement of its
+# own (load_parts): a fixed number of queries whatever its size, and templates render without a lazy
+# load (tests/test_query_counts.py). The editor loads only what it shows (not the children: the genogram
+# names them). The people on a score, an action and a review are joined by the models themselves
 # (lazy="joined"); a safety goal's danger statement is one of the session's own, already loaded.
-# Options stay flat: SQLAlchemy hands every option to each collection's query, so chains cost twice.
-MEETING_IN_PROGRESS = (  # what the editor reads: a session not yet agreed has no sign-off or amendments
-    joinedload(Meeting.case).undefer(Case.genogram_json),  # the genogram as it is today
+MEETING_IN_PROGRESS = (  # a session not yet agreed has no sign-off or amendments
+    joinedload(Meeting.case).undefer(Case.genogram_json),
     joinedload(Meeting.facilitator),
     joinedload(Meeting.presenter),
-    selectinload(Meeting.participants),
-    selectinload(Meeting.items),
-    selectinload(Meeting.danger_statements),
-    selectinload(Meeting.safety_goals),
-    selectinload(Meeting.scores),
-    selectinload(Meeting.actions),
-    selectinload(Meeting.action_reviews),
 )
-# What the record's data reads of a session (services.record.record_data), for many at once.
+# Each part of a session, as one statement built once: by the session's id, in its relationship's order.
+_MEETING_ID = bindparam("meeting_id")
+EDITOR_PARTS = {
+    "participants": db.select(User).join(meeting_participants, meeting_participants.c.user_id == User.id)
+                    .where(meeting_participants.c.meeting_id == _MEETING_ID).order_by(User.name),
+    "items": db.select(MapItem).where(MapItem.meeting_id == _MEETING_ID).order_by(MapItem.position),
+    "danger_statements": db.select(DangerStatement).where(DangerStatement.meeting_id == _MEETING_ID)
+                         .order_by(DangerStatement.position),
+    "safety_goals": db.select(SafetyGoal).where(SafetyGoal.meeting_id == _MEETING_ID).order_by(SafetyGoal.position),
+    "scores": db.select(ScalingScore).where(ScalingScore.meeting_id == _MEETING_ID).order_by(ScalingScore.id),
+    "actions": db.select(Action).where(Action.meeting_id == _MEETING_ID).order_by(Action.id),
+    "action_reviews": db.select(ActionReview).where(ActionReview.meeting_id == _MEETING_ID)
+                      .order_by(ActionReview.id),
+}
+# What the record's data reads of a session (services.record.record_data), for many at once: there each
+# part is one statement for all the sessions (selectinload). Options stay flat: SQLAlchemy hands every
+# option to each collection's query, so chains cost twice.
 WHOLE_MEETING = (
     *MEETING_IN_PROGRESS,
+    *(selectinload(getattr(Meeting, part)) for part in EDITOR_PARTS),
     joinedload(Meeting.case).selectinload(Case.children),
     joinedload(Meeting.case).joinedload(Case.practitioner),
     joinedload(Meeting.agreed_by),
     selectinload(Meeting.amendments),
 )
+
+
+def load_parts(meeting: Meeting) -> None:
+    """Read each part of one session (EDITOR_PARTS) and set it on the session as loaded.
+
+    For one session this is about half the cost of `selectinload`, which builds each part's query anew
+    with every option the session was loaded with (bench/editor_load_bench.py).
+    """
+    for part, query in EDITOR_PARTS.items():
+        set_committed_value(meeting, part, db.session.scalars(query, {"meeting_id": meeting.id}).all())
+
+
 # What the record and its exports read: an agreed record is its snapshot plus what came after
 # (services.record.record_of). A draft's preview, or a record agreed before snapshots were kept,
 # reads the rest of the session as it goes: one session, so one query per part, a fixed number.

@@ -121,6 +121,7 @@ def _editable(meeting_id: int) -> Meeting:
     meeting = get_meeting_for(current_user, meeting_id, *ops.MEETING_IN_PROGRESS)
     if meeting.is_agreed:
         abort(redirect(url_for("sessions.record", meeting_id=meeting.id)))
+    ops.load_parts(meeting)
     return meeting
 
 
