@@ -98,6 +98,21 @@ def test_the_console_adds_items_and_moves_phases_and_the_screen_follows_without_
     assert screen.evaluate("window.stillTheSamePage") is True
 
 
+def test_the_screen_opened_on_a_phone_fits_its_width_in_every_phase(team_setup, new_page):
+    """Built for the wall, it still reads on a phone: one column that scrolls, nothing off the edge."""
+    meeting = team_setup["meeting"]
+    page = new_page(team_setup["manager"], viewport=PHONE)
+    page.goto(f"/sessions/{meeting.id}/screen?preview=1")  # the preview steps through phases on its own
+    for phase in range(13):
+        title = page.locator(".screen-phase h1")
+        expect(title).to_have_text(re.compile(r"\S"))
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], (phase, title.inner_text(), width)
+        box = title.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (phase, box)
+        page.get_by_role("button", name="Next phase").click()
+
+
 def test_a_score_from_a_phone_stays_hidden_until_the_reveal(session_pages, new_page, live_server):
     meeting, worker = session_pages["meeting"], session_pages["worker"]
     console, screen = session_pages["console"], session_pages["screen"]
