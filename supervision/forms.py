@@ -62,6 +62,8 @@ def _input(field, attrs: dict) -> str:
                 attrs.setdefault(name, getattr(widget, name))
     if isinstance(widget, widgets.CheckboxInput) and getattr(field, "checked", field.data):
         attrs.setdefault("checked", True)
+    if isinstance(widget, widgets.SubmitInput):  # a submit button shows its label as its value
+        attrs.setdefault("value", field.label.text)
     attrs.setdefault("id", field.id)
     attrs.setdefault("type", widget.input_type)
     attrs.setdefault("value", field._value())
@@ -75,7 +77,7 @@ def _textarea(field, attrs: dict) -> str:
 
 
 _INPUTS = (widgets.TextInput, widgets.EmailInput, widgets.NumberInput, widgets.DateInput,
-           widgets.DateTimeLocalInput, widgets.CheckboxInput, widgets.HiddenInput)
+           widgets.DateTimeLocalInput, widgets.CheckboxInput, widgets.HiddenInput, widgets.SubmitInput)
 
 
 def control(field, **attrs) -> Markup:
