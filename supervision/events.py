@@ -37,7 +37,7 @@ from functools import cached_property
 from typing import Any
 
 from flask import Flask, Response, current_app, has_app_context, jsonify, request
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import bindparam, delete, event, func, select
 from sqlalchemy.orm import Session
 
 from supervision.extensions import db
@@ -392,11 +392,16 @@ def init_app(app: Flask) -> None:
 
 # --- reading events back ---------------------------------------------------------------
 
+# Read on every live page and every poll: built once (building a statement costs more than running it here).
+_LATEST = (select(LiveEvent.id, LiveEvent.topic, LiveEvent.payload)
+           .where(LiveEvent.topic == bindparam("topic"), LiveEvent.id > bindparam("after_id"))
+           .order_by(LiveEvent.id.desc()).limit(1))
+
+
 def latest(topic: str, after_id: int = 0) -> Event | None:
     """The newest stored event of a topic, if newer than `after_id`."""
-    record = db.session.scalar(select(LiveEvent).where(LiveEvent.topic == topic, LiveEvent.id > after_id)
-                               .order_by(LiveEvent.id.desc()).limit(1))
-    return None if record is None else Event(record.id, record.topic, record.payload)
+    row = db.session.execute(_LATEST, {"topic": topic, "after_id": after_id}).first()
+    return None if row is None else Event(*row)
 
 
 def latest_id(topic: str) -> int:

@@ -9,7 +9,7 @@ import time
 import segno
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import inspect
+from sqlalchemy import bindparam, inspect
 from wtforms.fields.choices import SelectChoice
 
 from supervision import events
@@ -379,11 +379,17 @@ def join():
     return render_template("live/join.html", form=form), 400 if form.errors else 200
 
 
+# What the phone page reads of its user, built once: every colleague's phone opens it.
+_MY_PROPOSALS = (db.select(Proposal).where(Proposal.meeting_id == bindparam("meeting_id"),
+                                           Proposal.author_id == bindparam("user_id")).order_by(Proposal.id))
+_MY_SCORE = db.select(ScalingScore.id).where(ScalingScore.meeting_id == bindparam("meeting_id"),
+                                             ScalingScore.user_id == bindparam("user_id"))
+
+
 def _take_part_page(meeting, status: int = 200, score_form=None, proposal_form=None, score_error=None):
-    mine = db.session.scalars(db.select(Proposal).filter_by(meeting_id=meeting.id, author_id=current_user.id)
-                              .order_by(Proposal.id)).all()
-    answered = db.session.scalar(db.select(ScalingScore.id).filter_by(meeting_id=meeting.id,
-                                                                      user_id=current_user.id)) is not None
+    whose = {"meeting_id": meeting.id, "user_id": current_user.id}
+    mine = db.session.scalars(_MY_PROPOSALS, whose).all()
+    answered = db.session.scalar(_MY_SCORE, whose) is not None
     return render_template("live/take_part.html", score_form=score_form or f.ScoreForm(),
                            proposal_form=proposal_form or f.ProposalForm(), my_proposals=mine, answered=answered,
                            score_error=score_error, **_page_context(meeting)), status

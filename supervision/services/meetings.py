@@ -428,16 +428,19 @@ def case_sessions(case: Case, latest: int | None = RECENT_SESSIONS) -> CaseSessi
     return CaseSessions(loaded[:latest], loaded[latest], total)
 
 
+_PREVIOUS_SESSION = (db.select(Meeting.id)
+                     .where(Meeting.case_id == bindparam("case_id"), Meeting.id != bindparam("meeting_id"),
+                            Meeting.scheduled_at <= bindparam("scheduled_at"))
+                     .order_by(Meeting.scheduled_at.desc(), Meeting.id.desc()).limit(1).scalar_subquery())
+_OPEN_ACTIONS_OF_PREVIOUS = (db.select(Action).where(Action.meeting_id == _PREVIOUS_SESSION,
+                                                     Action.status == ActionStatus.OPEN).order_by(Action.id))
+
+
 def actions_to_review(meeting: Meeting) -> list[Action]:
-    """Open actions of the case's previous session not yet reviewed in this one (one query)."""
-    previous = (db.select(Meeting.id)
-                .where(Meeting.case_id == meeting.case_id, Meeting.id != meeting.id,
-                       Meeting.scheduled_at <= meeting.scheduled_at)
-                .order_by(Meeting.scheduled_at.desc(), Meeting.id.desc()).limit(1).scalar_subquery())
+    """Open actions of the case's previous session not yet reviewed in this one (one query, built once)."""
     reviewed = {review.action_id for review in meeting.action_reviews}
-    actions = db.session.scalars(db.select(Action)
-                                 .where(Action.meeting_id == previous, Action.status == ActionStatus.OPEN)
-                                 .order_by(Action.id))
+    actions = db.session.scalars(_OPEN_ACTIONS_OF_PREVIOUS, {"case_id": meeting.case_id, "meeting_id": meeting.id,
+                                                             "scheduled_at": meeting.scheduled_at})
     return [a for a in actions if a.id not in reviewed]
 
 
