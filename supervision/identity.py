@@ -12,6 +12,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from sqlalchemy import bindparam
 from sqlalchemy.orm import joinedload
 
 from supervision.extensions import db, login_manager
@@ -79,13 +80,17 @@ def sign_out_everywhere(user: User) -> None:
     user.session_token = secrets.token_hex(16)
 
 
+# Read on every request: built once. With the team: pages show its name, and a lazy load per request
+# would be one more query.
+_SIGNED_IN = db.select(User).options(joinedload(User.team)).where(User.id == bindparam("user_id"))
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     ident, _, token = user_id.partition(":")
     if not ident.isdigit():
         return None
-    # With the team: pages show its name, and a lazy load per request would be one more query.
-    user = db.session.get(User, int(ident), options=[joinedload(User.team)])
+    user = db.session.scalar(_SIGNED_IN, {"user_id": int(ident)})
     if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
         return None
     return user
