@@ -61,10 +61,15 @@ def get_case_for(user: User, case_id: int, *options: ORMOption) -> Case:
     return case
 
 
+# What most views open a session with (the live pages, every change): built once.
+_MEETING_AND_CASE = db.select(Meeting).options(joinedload(Meeting.case)).where(Meeting.id == sa.bindparam("meeting_id"))
+
+
 def get_meeting_for(user: User, meeting_id: int, *options: ORMOption) -> Meeting:
     """`options`: what the page will read, loaded with the session (e.g. meetings.MEETING_IN_PROGRESS),
     the case among them. Without options the case alone is joined: the team check reads it."""
-    meeting = db.session.get(Meeting, meeting_id, options=options or (joinedload(Meeting.case),))
+    meeting = (db.session.get(Meeting, meeting_id, options=options) if options
+               else db.session.scalar(_MEETING_AND_CASE, {"meeting_id": meeting_id}))
     if meeting is None or (meeting.case.team_id != user.team_id and not (
             _panel_member_may(request.method, request.endpoint) and sits_on_panel(user, meeting_id=meeting.id))):
         abort(404)
