@@ -104,8 +104,9 @@ def init_app(app: Flask) -> None:
         last_seen = session.get("last_seen", now)
         signed_in_at = session.get("signed_in_at", now)
         idle = now - last_seen > app.config["IDLE_TIMEOUT_MINUTES"] * 60
-        # The cookie is re-sent on every request, so its own expiry slides: the absolute
-        # lifetime of a sign-in is checked here against the time of signing in.
+        # The cookie is re-sent whenever the idle clock moves (at most once a minute, LAST_SEEN_EVERY_SECONDS),
+        # so its own expiry slides: the absolute lifetime of a sign-in is checked here against the time of
+        # signing in.
         expired = now - signed_in_at > app.permanent_session_lifetime.total_seconds()
         if idle or expired:
             logout_user()
@@ -113,7 +114,8 @@ def init_app(app: Flask) -> None:
             flash("You were signed out after a while without activity. Please sign in again." if idle else
                   "You were signed out because you signed in a long time ago. Please sign in again.")
             return redirect(url_for("auth.sign_in", next=request.full_path if request.method == "GET" else None))
-        session["last_seen"] = now
+        if now - last_seen >= app.config["LAST_SEEN_EVERY_SECONDS"]:
+            session["last_seen"] = now
         return None
 
     @app.after_request

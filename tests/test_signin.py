@@ -106,6 +106,21 @@ def test_idle_timeout_signs_out_after_30_minutes(app, make_user, db):
     assert client.get("/").status_code == 302
 
 
+def test_the_idle_clock_moves_at_most_once_a_minute_and_only_then_is_the_cookie_sent_again(app, make_user, db):
+    user = make_user()
+    client = isolated_client(app)
+    _sign_in(client, user.email, PASSWORD)
+    assert client.get("/").status_code == 200  # the first page after signing in
+    assert "Set-Cookie" not in client.get("/cases").headers  # seconds later: nothing to send again
+    ten_minutes_ago = int(time.time()) - 10 * 60
+    with client.session_transaction() as session:
+        session["last_seen"] = ten_minutes_ago
+    response = client.get("/cases")
+    assert response.status_code == 200 and "session=" in response.headers["Set-Cookie"]
+    with client.session_transaction() as session:
+        assert session["last_seen"] > ten_minutes_ago
+
+
 def test_absolute_lifetime_ends_a_busy_sign_in(app, make_user, db):
     """Activity keeps the idle clock fresh, but not past the lifetime of a sign-in (10 hours)."""
     user = make_user()
