@@ -172,3 +172,4 @@ class SelectField(wtforms.SelectField):
 
 class MultiCheckboxField(wtforms.SelectMultipleField):
     widget = Checkboxes()
+    option_widget = widgets.CheckboxInput()  # each choice, where a template walks them one by one

@@ -108,3 +108,20 @@ def test_a_mistake_is_shown_next_to_the_field_with_the_text_kept(new_page, team_
     expect(form.get_by_label("Born")).to_have_value("2015-02-30")
     # The page fits a phone: nothing wider than the screen but the drawing's own scroll box.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_a_household_gathers_the_people_ticked_for_it(new_page, team_setup):
+    case = team_setup["case"]
+    page = new_page(team_setup["manager"], viewport=PHONE)
+    page.goto(f"/cases/{case.id}/genogram")
+    page.get_by_role("button", name="Start from the children on this case").click()
+    _add_person(page, "Amy Jones", "Female", "1990")
+    form = page.locator("#household-form")
+    form.get_by_label("Household", exact=True).fill("Mum's home")
+    child = f"{case.children[0].name} (b. 2018)"
+    form.get_by_label("Amy Jones (b. 1990)", exact=True).check()
+    form.get_by_label(child, exact=True).check()
+    form.get_by_role("button", name="Add this household").click()
+    expect(page.get_by_role("status").filter(has_text="Household saved")).to_be_visible()
+    expect(page.locator("#households")).to_contain_text(f"{child}, Amy Jones (b. 1990)")  # in the family's order
+    assert "Mum's home" in _drawing(page)["names"]
