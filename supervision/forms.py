@@ -134,6 +134,21 @@ def _option(tag_open: str, value, label, selected: bool, attribute: str) -> str:
     return f'{tag_open}{attribute if selected else ""} value="{escape(str(value))}">{escape(label)}'
 
 
+def _plain_choices(choices) -> list[tuple] | None:
+    """The choices as (value, label) pairs, if they are SelectChoices or pairs with nothing else to them."""
+    if not isinstance(choices, (list, tuple)):
+        return None
+    pairs = []
+    for choice in choices:
+        if isinstance(choice, SelectChoice) and not choice.render_kw and choice.optgroup is None:
+            pairs.append((choice.value, choice.label or choice.value))
+        elif isinstance(choice, tuple) and len(choice) == 2:
+            pairs.append((choice[0], choice[1] or choice[0]))
+        else:
+            return None
+    return pairs
+
+
 class Options(widgets.Select):
     """A select box."""
 
@@ -141,7 +156,13 @@ class Options(widgets.Select):
         if self.multiple or field.has_groups():
             return super().__call__(field, **kwargs)
         kwargs.setdefault("id", field.id)
-        options = "".join(self.render_option(choice) for choice in field._iter_choices_normalized())
+        plain = _plain_choices(field.choices)
+        if plain is None:  # choices WTForms must read for us (attributes per option, callables...)
+            options = "".join(self.render_option(choice) for choice in field._iter_choices_normalized())
+        else:  # (value, label) pairs: a list of families or staff runs to a hundred and more
+            coerce, data = field.coerce, field.data
+            options = "".join(_option("<option", value, label, coerce(value) == data, " selected") + "</option>"
+                              for value, label in plain)
         return Markup(f"<select {attributes(name=field.name, **_validation(field, self, kwargs))}>{options}</select>")
 
     @classmethod
@@ -161,8 +182,9 @@ class Checkboxes:
         items = []
         for n, (value, label, selected, _render_kw) in enumerate(field.iter_choices()):
             box = f"{field.id}-{n}"
-            items.append(_option(f'<li><input id="{box}" name="{escape(field.name)}" type="checkbox"', value, "",
-                                 selected, " checked") + f' <label for="{box}">{escape(label)}</label></li>')
+            ticked = "checked " if selected else ""  # attributes in WTForms' order: sorted by name
+            items.append(f'<li><input {ticked}id="{box}" name="{escape(field.name)}" type="checkbox" '
+                         f'value="{escape(str(value))}"> <label for="{box}">{escape(label)}</label></li>')
         return Markup(f"<ul {attributes(**kwargs)}>{''.join(items)}</ul>")
 
 

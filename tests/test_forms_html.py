@@ -16,7 +16,7 @@ from markupsafe import Markup
 from wtforms import widgets
 
 import supervision
-from supervision.forms import attributes, button_form, control, field
+from supervision.forms import Checkboxes, Options, attributes, button_form, control, field
 
 AWKWARD = '<b>"Tom & Jerry"</b> \'quoted\''
 
@@ -51,6 +51,15 @@ def _awkward_value(f):
     return AWKWARD
 
 
+def wtforms_html(f, **attrs) -> Markup:
+    """The field as WTForms' own widgets write it (our select and tick-box list replace theirs)."""
+    if isinstance(f.widget, Options):
+        return widgets.Select(multiple=f.widget.multiple)(f, **attrs)
+    if isinstance(f.widget, Checkboxes):
+        return widgets.ListWidget(prefix_label=False)(f, **attrs)
+    return f(**attrs)
+
+
 def _prepare(f) -> None:
     if hasattr(f, "choices"):
         f.choices = [(1, AWKWARD), (2, "Second & last")]
@@ -67,9 +76,9 @@ def test_fields_render_as_wtforms_writes_them(app, form_class):
         for f in form_class(formdata=None):
             _prepare(f)
             for attrs in ({}, {"rows": 3}, {"aria-invalid": "true", "aria-describedby": f"{f.id}-error"}):
-                assert control(f, **attrs) == f(**attrs), (f.name, attrs)
+                assert control(f, **attrs) == wtforms_html(f, **attrs), (f.name, attrs)
             f.data = _awkward_value(f)
-            assert control(f) == f(), f.name
+            assert control(f) == wtforms_html(f), f.name
 
 
 def test_field_shows_label_hint_errors_and_marks_the_control(app):
@@ -101,3 +110,21 @@ def test_attributes_match_wtforms_html_params():
              dict(data_submit_on_enter=True, aria_describedby="x-error", for_="x"), dict(rows=3, value=0)]
     for attrs in cases:
         assert attributes(**attrs) == widgets.html_params(**attrs)
+
+
+def test_a_select_of_select_choices_renders_as_wtforms_writes_it(app):
+    """The app's own lists (staff, families, danger statements) are SelectChoices: the fast path draws them."""
+    from wtforms.fields.choices import SelectChoice
+
+    from supervision.forms import SelectField
+
+    class Form(FlaskForm):
+        who = SelectField("Who", coerce=int)
+
+    with app.test_request_context("/"):
+        form = Form(formdata=None)
+        form.who.choices = [SelectChoice(0, "Nobody"), SelectChoice(7, AWKWARD), SelectChoice(9)]
+        for data in (None, 0, 7, 9):
+            form.who.data = data
+            assert control(form.who) == wtforms_html(form.who), data
+            assert control(form.who).count(" selected") == (data is not None)

@@ -1,3 +1,4 @@
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -134,7 +135,9 @@ def test_the_session_details_open_to_edit_and_a_bad_date_keeps_what_was_typed(ma
     page = manager_client.get(url(meeting, "/details")).data.decode()
     assert 'autofocus id="kind" name="kind"' in page and 'name="scaling_question"' in page
     for person in (manager, worker):  # the participants, ticked
-        assert f'type="checkbox" checked value="{person.id}">' in page
+        assert re.search(rf'<input checked id="participant_ids-\d+" name="participant_ids" type="checkbox" '
+                         rf'value="{person.id}">', page), person.name
+    assert page.count('<input checked id="participant_ids-') == 2
     response = manager_client.post(url(meeting, "/details"), data={
         "kind": meeting.kind.value, "scheduled_at": "next Tuesday", "facilitator_id": manager.id,
         "scaling_question": "Kept while the date is fixed?"})
