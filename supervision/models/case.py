@@ -51,6 +51,11 @@ class Case(db.Model):
 
     __table_args__ = (Index("ix_cases_team_id_family_label", "team_id", "family_label"),)  # the team's cases, A to Z
 
+    @property
+    def children_names(self) -> str:
+        """The children's names, eldest first, as lists show them."""
+        return ", ".join(child.name for child in self.children)
+
     def __repr__(self) -> str:
         return f"<Case {self.id}>"
 
