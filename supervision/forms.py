@@ -153,10 +153,10 @@ class Options(widgets.Select):
     """A select box."""
 
     def __call__(self, field, **kwargs) -> Markup:
-        if self.multiple or field.has_groups():
+        plain = None if self.multiple else _plain_choices(field.choices)  # plain choices have no groups
+        if self.multiple or (plain is None and field.has_groups()):
             return super().__call__(field, **kwargs)
         kwargs.setdefault("id", field.id)
-        plain = _plain_choices(field.choices)
         if plain is None:  # choices WTForms must read for us (attributes per option, callables...)
             options = "".join(self.render_option(choice) for choice in field._iter_choices_normalized())
         else:  # (value, label) pairs: a list of families or staff runs to a hundred and more
