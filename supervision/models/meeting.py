@@ -144,6 +144,13 @@ class Meeting(db.Model):
     def items_in(self, section: Section) -> list[MapItem]:
         return [item for item in self.items if item.section is section]
 
+    def items_by_section(self) -> dict[Section, list[MapItem]]:
+        """Each section's map items in order, read in one pass (a section without items is left out)."""
+        by_section: dict[Section, list[MapItem]] = {}
+        for item in self.items:
+            by_section.setdefault(item.section, []).append(item)
+        return by_section
+
     def __repr__(self) -> str:
         return f"<Meeting {self.id}>"
 
