@@ -10,6 +10,7 @@ date the caller gives (tests pass a fixed one; views pass the real one).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import secrets
@@ -19,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
 import icalendar
-from sqlalchemy import Select, func, or_
+from sqlalchemy import Select, and_, bindparam, case, func, or_
 from sqlalchemy.orm import contains_eager
 
 from supervision.extensions import db
@@ -165,6 +166,14 @@ class Counts:
     this_week: int = 0
     oldest_overdue_days: int = 0
 
+    def add(self, open_: int, overdue: int, this_week: int, oldest_overdue_due: date | None, today: date) -> None:
+        """Add a group of actions counted by the database (actions._open_counts)."""
+        self.open += open_
+        self.overdue += overdue
+        self.this_week += this_week
+        if oldest_overdue_due is not None:
+            self.oldest_overdue_days = max(self.oldest_overdue_days, (today - oldest_overdue_due).days)
+
 
 class TrackedAction(NamedTuple):
     """An action as the tracker lists it: plain values read in one query, not ORM objects (lists run long;
@@ -208,44 +217,88 @@ class Tracker:
     total: Counts = field(default_factory=Counts)
 
 
-def _tracked(team_id: int, *conditions) -> list[TrackedAction]:
-    # A plain (Core) statement on the tables: rows come back without the ORM's per-row machinery.
-    a, c = Action.__table__.c, Case.__table__.c
-    rows = db.session.execute(
-        db.select(a.id, a.description, a.due_on, a.status, a.closing_note, a.meeting_id, a.case_id,
-                  c.family_label, a.owner_id, a.owner_name, c.practitioner_id,
-                  func.coalesce(a.owner_id, c.practitioner_id))
-        .join_from(Action.__table__, Case.__table__, c.id == a.case_id)
-        .where(c.team_id == team_id, *conditions)).all()  # fetched at once, not row by row
-    return [TrackedAction(*row) for row in rows]
+# The tracker's statements work on the tables (Core), not ORM objects: the counts are summed by the
+# database, and only the rows the page shows come back, so its cost follows the page, not the team's history.
+# Each is built once, with bound parameters (building one costs more than running it here).
+_A, _C, _U = Action.__table__.c, Case.__table__.c, User.__table__.c
+_FOLLOWER = func.coalesce(_A.owner_id, _C.practitioner_id)  # follower_id(), in SQL
+_OVERDUE = _A.due_on < bindparam("today")
+_THIS_WEEK = and_(_A.due_on >= bindparam("today"), _A.due_on < bindparam("week_end"))
+_TEAMS_ACTIONS = Action.__table__.join(Case.__table__, _C.id == _A.case_id)
+
+# The team's open actions counted per follower and case: how many, overdue, due this week, and the oldest due
+# date among the overdue ones.
+_OPEN_COUNTS = (db.select(_FOLLOWER, _A.case_id, _C.family_label, _C.practitioner_id, func.count(),
+                          func.count(case((_OVERDUE, 1))), func.count(case((_THIS_WEEK, 1))),
+                          func.min(case((_OVERDUE, _A.due_on))))
+                .select_from(_TEAMS_ACTIONS)
+                .where(_C.team_id == bindparam("team_id"), _A.status == ActionStatus.OPEN)
+                .group_by(_FOLLOWER, _A.case_id, _C.family_label, _C.practitioner_id))
+
+
+@functools.cache
+def _listing(show: str, sort: str, by_practitioner: bool, by_case: bool, limited: bool):
+    """The actions a tracker's filters ask for, in the order asked for, each row with how many there are
+    in all: one statement for each shape of filters, built the first time it is asked for."""
+    if show == "closed":
+        shown = [_A.status != ActionStatus.OPEN, _A.closed_at >= bindparam("closed_since")]
+    else:
+        shown = [_A.status == ActionStatus.OPEN, *{OVERDUE: [_OVERDUE], THIS_WEEK: [_THIS_WEEK]}.get(show, [])]
+    if by_practitioner:
+        shown.append(_FOLLOWER == bindparam("practitioner_id"))
+    if by_case:
+        shown.append(_A.case_id == bindparam("case_id"))
+    due = _due_order()
+    overdue_since = case((and_(_A.status == ActionStatus.OPEN, _OVERDUE), _A.due_on))
+    order = {
+        "overdue": (overdue_since.is_(None), overdue_since, *due),
+        "practitioner": (_U.name.is_(None), _U.name, *due),
+        "case": (_C.family_label, *due),
+    }.get(sort, due)
+    statement = (db.select(_A.id, _A.description, _A.due_on, _A.status, _A.closing_note, _A.meeting_id, _A.case_id,
+                           _C.family_label, _A.owner_id, _A.owner_name, _C.practitioner_id, _FOLLOWER,
+                           func.count().over())
+                 .select_from(_TEAMS_ACTIONS.outerjoin(User.__table__, and_(_U.id == _FOLLOWER,
+                                                                           _U.team_id == bindparam("team_id"))))
+                 .where(_C.team_id == bindparam("team_id"), *shown).order_by(*order))
+    return statement.limit(bindparam("limit")) if limited else statement
+
+
+def _listed(team_id: int, today: date, filters: TrackerFilters, limit: int | None) -> tuple[list[TrackedAction], int]:
+    """The first `limit` of the actions the filters ask for, and how many there are in all."""
+    statement = _listing(filters.show if filters.show in SHOWS else "open",  # the form allows no other
+                         filters.sort if filters.sort in SORTS else "due",
+                         filters.practitioner_id is not None, filters.case_id is not None, limit is not None)
+    rows = db.session.execute(statement, {
+        "team_id": team_id, "today": today, "week_end": today + timedelta(days=WEEK),
+        "closed_since": datetime.combine(today - timedelta(days=30), time.min),
+        "practitioner_id": filters.practitioner_id, "case_id": filters.case_id, "limit": limit}).all()
+    return [TrackedAction(*row[:-1]) for row in rows], rows[0][-1] if rows else 0
 
 
 def team_tracker(team_id: int, today: date, filters: TrackerFilters, limit: int | None = None) -> Tracker:
     """The team's open actions counted by practitioner and by case, and the list the filters ask for
-    (the first `limit` of it: only those are dressed for the page)."""
-    open_actions = _tracked(team_id, Action.__table__.c.status == ActionStatus.OPEN)
+    (the first `limit` of it: only those are read and dressed for the page)."""
     staff = {u.id: u for u in db.session.scalars(db.select(User).filter_by(team_id=team_id))}
     by_practitioner: dict[int | None, Counts] = defaultdict(Counts, {
         u.id: Counts() for u in staff.values() if u.active and u.role in CASELOAD_ROLES})
     by_case: dict[int, Counts] = defaultdict(Counts)
     cases: dict[int, CaseSummary] = {}
-    for action in open_actions:
-        when = timing(action, today)
-        days = (today - action.due_on).days if when == OVERDUE else 0
-        if action.case_id not in cases:
-            cases[action.case_id] = CaseSummary(action.case_id, action.family_label,
-                                                staff.get(action.practitioner_id or 0))
-        _count(by_practitioner[action.follower_id], when, days)
-        _count(by_case[action.case_id], when, days)
+    for follower, case_id, family_label, practitioner_id, *counted in db.session.execute(
+            _OPEN_COUNTS, {"team_id": team_id, "today": today, "week_end": today + timedelta(days=WEEK)}):
+        if case_id not in cases:
+            cases[case_id] = CaseSummary(case_id, family_label, staff.get(practitioner_id or 0))
+        by_practitioner[follower].add(*counted, today)
+        by_case[case_id].add(*counted, today)
     total = Counts(sum(c.open for c in by_case.values()), sum(c.overdue for c in by_case.values()),
                    sum(c.this_week for c in by_case.values()),
                    max((c.oldest_overdue_days for c in by_case.values()), default=0))
 
-    listed = open_actions if filters.show != "closed" else _tracked(
-        team_id, Action.__table__.c.status != ActionStatus.OPEN,
-        Action.__table__.c.closed_at >= datetime.combine(today - timedelta(days=30), time.min))
-    wanted = [a for a in listed if _matches(a, filters, staff, today)]
-    wanted.sort(key=_sort_key(filters.sort, staff, today))
+    # Following up means being on the team's staff: another team's member is nobody's filter here.
+    if filters.practitioner_id is not None and filters.practitioner_id not in staff:
+        listed, matching = [], 0
+    else:
+        listed, matching = _listed(team_id, today, filters, limit)
     practitioner_rows = sorted(
         ((staff.get(pid) if pid is not None else None, c) for pid, c in by_practitioner.items()),
         key=lambda pair: (-pair[1].overdue, -pair[1].oldest_overdue_days, -pair[1].open,
@@ -253,56 +306,15 @@ def team_tracker(team_id: int, today: date, filters: TrackerFilters, limit: int 
     case_rows = sorted(((cases[cid], c) for cid, c in by_case.items()),
                        key=lambda pair: (-pair[1].overdue, -pair[1].oldest_overdue_days, -pair[1].open,
                                          pair[0].family_label))
-    return Tracker(rows=[_row(a, staff, today) for a in wanted[:limit]], matching=len(wanted),
+    return Tracker(rows=[_row(a, staff, today) for a in listed], matching=matching,
                    by_practitioner=practitioner_rows, by_case=case_rows, total=total)
 
 
-def _count(counts: Counts, when: str, days_overdue: int) -> None:
-    counts.open += 1
-    if when == OVERDUE:
-        counts.overdue += 1
-        counts.oldest_overdue_days = max(counts.oldest_overdue_days, days_overdue)
-    elif when == THIS_WEEK:
-        counts.this_week += 1
-
-
-def _when(action: TrackedAction, today: date) -> str:
-    return timing(action, today) if action.status is ActionStatus.OPEN else "closed"
-
-
 def _row(action: TrackedAction, staff: dict[int, User], today: date) -> TrackerRow:
-    when = _when(action, today)
+    when = timing(action, today) if action.status is ActionStatus.OPEN else "closed"
     pid = action.follower_id
     return TrackerRow(action=action, follower=staff.get(pid) if pid else None, on_behalf_of=on_behalf_of(action),
                       timing=when, days_overdue=(today - action.due_on).days if when == OVERDUE else 0)
-
-
-def _matches(action: TrackedAction, filters: TrackerFilters, staff: dict[int, User], today: date) -> bool:
-    if filters.practitioner_id is not None and (action.follower_id != filters.practitioner_id
-                                                or action.follower_id not in staff):
-        return False
-    if filters.case_id is not None and action.case_id != filters.case_id:
-        return False
-    return filters.show in ("open", "closed") or _when(action, today) == filters.show
-
-
-def _sort_key(sort: str, staff: dict[int, User], today: date):
-    def due(a: TrackedAction):
-        return (a.due_on is None, a.due_on or date.max, a.id)
-
-    def name(a: TrackedAction):
-        follower = staff.get(a.follower_id) if a.follower_id else None
-        return follower.name if follower else "~"
-
-    def days_overdue(a: TrackedAction):
-        return (today - a.due_on).days if _when(a, today) == OVERDUE else 0
-
-    return {
-        "due": due,
-        "overdue": lambda a: (-days_overdue(a), *due(a)),
-        "practitioner": lambda a: (name(a), *due(a)),
-        "case": lambda a: (a.family_label, *due(a)),
-    }.get(sort, due)
 
 
 # --- the calendar feed --------------------------------------------------------------
