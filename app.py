@@ -12,7 +12,7 @@ from supervision import cli, errors, identity, logs, profiling, security  # noqa
 from supervision.config import Config, instance_secret_key
 from supervision.drawings import scale_line
 from supervision.extensions import csrf, db, login_manager, migrate
-from supervision.forms import button_form, control, field, id_url
+from supervision.forms import button_form, control, field, fixed_url, id_url
 from supervision.markdown import render_markdown
 from supervision.services.record import when
 
@@ -66,7 +66,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["when"] = when  # an ISO date in record data, written out
     # supervision/forms.py
-    app.jinja_env.globals.update(field=field, control=control, button_form=button_form, id_url=id_url)
+    app.jinja_env.globals.update(field=field, control=control, button_form=button_form, id_url=id_url,
+                                  fixed_url=fixed_url)
     app.jinja_env.globals["scale_line"] = scale_line  # supervision/drawings.py
     security.init_app(app)
     errors.init_app(app)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import wtforms
-from flask import url_for
+from flask import current_app, request, url_for
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -123,6 +123,19 @@ def button_form(action: str, label: str, class_: str = "button-secondary", field
 
 
 _ID = 2_147_483_647
+
+
+def fixed_url(endpoint: str, **values) -> str:
+    """The address of a page or file that takes no id (the navigation, the style sheets), built once per app
+    and mount point: every page writes a dozen of them."""
+    built = current_app.extensions.setdefault("fixed_urls", {})
+    key = (request.script_root, endpoint, *sorted(values.items()))
+    url = built.get(key)
+    if url is None:
+        if len(built) > 1_000:  # only templates' fixed addresses come here: never many
+            built.clear()
+        url = built[key] = url_for(endpoint, **values)
+    return url
 
 
 def id_url(endpoint: str, arg: str, **values) -> str:

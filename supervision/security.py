@@ -29,6 +29,16 @@ CSP = "; ".join([
     "frame-ancestors 'none'",
 ])
 
+# On every response, unless the view set the header itself.
+HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+SIGNED_IN_HEADERS = (*HEADERS, ("Cache-Control", "no-store"))
+
 
 def safe_next_url(target: str | None) -> str | None:
     """Only a path on this site: never an open redirect."""
@@ -120,12 +130,9 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if current_user and getattr(current_user, "is_authenticated", False):
-            # Records about children are never kept in shared caches or the back-forward cache.
-            response.headers.setdefault("Cache-Control", "no-store")
+        # Records about children are never kept in shared caches or the back-forward cache.
+        wanted = SIGNED_IN_HEADERS if current_user.is_authenticated else HEADERS
+        present = {key.lower() for key in response.headers.keys()}
+        # A header the view set itself (a feed's own Cache-Control) is kept.
+        response.headers.extend([(key, value) for key, value in wanted if key.lower() not in present])
         return response

@@ -7,6 +7,7 @@ state every screen receives (`meeting_state`) is built from it.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -592,8 +593,10 @@ def _panel_position(slot: PanelSlot) -> dict[str, Any]:
             "next": None if following is None else following.meeting.case.family_label}
 
 
-def phase_catalogue() -> list[dict[str, Any]]:
-    """The phases as the pages need them (sent once with the page, not with every event)."""
-    return [{"key": p.value, "label": p.label, "prompt": PHASE_PROMPTS[p], "layout": PHASE_LAYOUTS[p],
+@functools.cache
+def phase_catalogue() -> tuple[dict[str, Any], ...]:
+    """The phases as the pages need them (sent once with the page, not with every event). Fixed in the code,
+    so built once; read-only."""
+    return tuple({"key": p.value, "label": p.label, "prompt": PHASE_PROMPTS[p], "layout": PHASE_LAYOUTS[p],
              "sections": [{"key": s.value, "label": s.label, "hint": s.hint} for s in PHASE_SECTIONS.get(p, [])]}
-            for p in PHASES]
+            for p in PHASES)
