@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, func
+from sqlalchemy import bindparam, event, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, selectinload
@@ -438,17 +438,20 @@ def scaling_view(meeting: Meeting) -> ScalingView:
     return _view(meeting, kept_room(meeting))  # a room not yet kept has no scaling to show, nor a timer to read
 
 
+# What the scaling of several sessions reads besides their scores: built once (the case page asks each time).
+_ROOMS_OF = db.select(LiveSession).where(LiveSession.meeting_id.in_(bindparam("ids", expanding=True)))
+_PARTICIPANTS_OF = (db.select(meeting_participants.c.meeting_id, meeting_participants.c.user_id)
+                    .where(meeting_participants.c.meeting_id.in_(bindparam("ids", expanding=True))))
+
+
 def scaling_views(meetings: list[Meeting]) -> dict[int, ScalingView]:
-    """The scaling of several sessions (a case's history) in one query."""
+    """The scaling of several sessions (a case's history), their rooms and participants read in two queries."""
     ids = [m.id for m in meetings]
     if not ids:
         return {}
-    rooms = {r.meeting_id: r for r in db.session.scalars(
-        db.select(LiveSession).where(LiveSession.meeting_id.in_(ids)))}
+    rooms = {r.meeting_id: r for r in db.session.scalars(_ROOMS_OF, {"ids": ids})}
     people: dict[int, set[int]] = {i: set() for i in ids}
-    for meeting_id, user_id in db.session.execute(
-            db.select(meeting_participants.c.meeting_id, meeting_participants.c.user_id)
-            .where(meeting_participants.c.meeting_id.in_(ids))):
+    for meeting_id, user_id in db.session.execute(_PARTICIPANTS_OF, {"ids": ids}):
         people[meeting_id].add(user_id)
     return {m.id: _view(m, rooms.get(m.id), people[m.id]) for m in meetings}
 

@@ -407,25 +407,49 @@ class CaseSessions:
     total: int
 
 
+# The case page's sessions, and the parts of them it shows: one statement per part for all the sessions
+# shown, each built once (as EDITOR_PARTS; selectinload builds them anew for every page).
+_CASE_SESSIONS = (db.select(Meeting, func.count().over()).where(Meeting.case_id == bindparam("case_id"))
+                  .options(defer(Meeting.genogram_snapshot))  # a copy of the genogram per session: not shown
+                  .order_by(Meeting.scheduled_at.desc(), Meeting.id.desc()))
+_LATEST_CASE_SESSIONS = _CASE_SESSIONS.limit(bindparam("limit"))
+_MEETING_IDS = bindparam("meeting_ids", expanding=True)
+CASE_PAGE_PARTS = {
+    "scores": db.select(ScalingScore).where(ScalingScore.meeting_id.in_(_MEETING_IDS)).order_by(ScalingScore.id),
+    "danger_statements": db.select(DangerStatement).where(DangerStatement.meeting_id.in_(_MEETING_IDS))
+                         .order_by(DangerStatement.position),
+    "safety_goals": db.select(SafetyGoal).where(SafetyGoal.meeting_id.in_(_MEETING_IDS))
+                    .order_by(SafetyGoal.position),
+}
+
+
 def case_sessions(case: Case, latest: int | None = RECENT_SESSIONS) -> CaseSessions:
     """The case's sessions, newest first, with their scores and statements: the latest few, or all (None).
 
     Bounded so the case page costs the same after three years of sessions as after three.
     """
     # The total comes with the rows (a window function, counted before LIMIT): no second query.
-    query = (db.select(Meeting, func.count().over()).where(Meeting.case_id == case.id)
-             .options(defer(Meeting.genogram_snapshot),  # a copy of the genogram per session: not shown here
-                      selectinload(Meeting.scores),
-                      selectinload(Meeting.danger_statements), selectinload(Meeting.safety_goals))
-             .order_by(Meeting.scheduled_at.desc(), Meeting.id.desc()))
-    if latest is not None:
-        query = query.limit(latest + 1)
-    rows = db.session.execute(query).all()
+    if latest is None:
+        rows = db.session.execute(_CASE_SESSIONS, {"case_id": case.id}).all()
+    else:
+        rows = db.session.execute(_LATEST_CASE_SESSIONS, {"case_id": case.id, "limit": latest + 1}).all()
     loaded = [meeting for meeting, _ in rows]
     total = rows[0][1] if rows else 0
+    _load_parts_of(loaded, CASE_PAGE_PARTS)
     if latest is None or len(loaded) <= latest:
         return CaseSessions(loaded, None, total)
     return CaseSessions(loaded[:latest], loaded[latest], total)
+
+
+def _load_parts_of(meetings: list[Meeting], parts: dict) -> None:
+    """As load_parts, for many sessions: each part read in one statement for them all."""
+    by_id = {meeting.id: meeting for meeting in meetings}
+    for part, query in parts.items():
+        grouped: dict[int, list] = {meeting_id: [] for meeting_id in by_id}
+        for row in db.session.scalars(query, {"meeting_ids": list(by_id)}):
+            grouped[row.meeting_id].append(row)
+        for meeting_id, rows in grouped.items():
+            set_committed_value(by_id[meeting_id], part, rows)
 
 
 _PREVIOUS_SESSION = (db.select(Meeting.id)

@@ -55,6 +55,11 @@ class ChartSession:
     family_score: int | None
 
     @property
+    def scores_text(self) -> str:
+        """Everyone's score in a line, as the chart's table gives it: "Sam 6; Ali skipped"."""
+        return "; ".join(f"{name} {'skipped' if score is None else score}" for name, score in self.scores)
+
+    @property
     def y_low(self) -> float | None:
         return None if self.low is None else _y(self.low)
 
