@@ -366,9 +366,6 @@ def run_pages(service_url: str, small_url: str, workers: int, names: list[str], 
                                       small_cookies[page.user]))
         timings = measure(targets, args.requests, args.concurrency, args.warmup, args.rounds)
         rss = resident_mb(pid)
-        time.sleep(0.6)  # let every worker pass its write interval, then make each write its statements
-        for _ in range(workers * 4):
-            request(port, "GET", "/healthz")
     return sample, urls, timings, rss
 
 

@@ -2,7 +2,8 @@
 
 Each server process times every SQL statement it sends (engine events) and keeps, per statement
 text, how often it ran, its fastest, mean and slowest time, with the parameters of the slowest run; it
-writes them to `<prefix>.<pid>.json`, at most twice a second and when the process exits.
+writes them to `<prefix>.<pid>.json` when the process exits, so the writing (a few ms of JSON) never
+lands inside a request being measured.
 bench/pages_bench.py reads these files and prints the query plan of the slowest statement.
 
 For development only: the file holds statement parameters, so never set it on live data.
@@ -21,16 +22,12 @@ from sqlalchemy import event
 
 from supervision.extensions import db
 
-WRITE_EVERY = 0.5  # seconds
-
 
 class StatementTimes:
     def __init__(self, path: str) -> None:
         self.path = path
         self.lock = threading.Lock()
         self.stats: dict[str, dict] = {}
-        self.dirty = False
-        self.written = 0.0
 
     def before(self, conn, cursor, statement, parameters, context, executemany) -> None:
         conn.info.setdefault("profile_started", []).append(time.perf_counter())
@@ -48,15 +45,10 @@ class StatementTimes:
             if elapsed >= row["max_ms"]:
                 row["max_ms"] = elapsed
                 row["parameters"] = parameters
-            self.dirty = True
 
-    def write(self, force: bool = False) -> None:
-        now = time.monotonic()
-        if not self.dirty or (not force and now - self.written < WRITE_EVERY):
-            return
+    def write(self) -> None:
         with self.lock:
             rows = [dict(row, mean_ms=row["total_ms"] / row["count"]) for row in self.stats.values()]
-            self.dirty, self.written = False, now
         target = f"{self.path}.{os.getpid()}.json"
         with open(target + ".tmp", "w") as out:
             json.dump(sorted(rows, key=lambda r: -r["mean_ms"]), out, default=str)
@@ -71,10 +63,4 @@ def init_app(app: Flask) -> None:
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", times.before)
         event.listen(db.engine, "after_cursor_execute", times.after)
-
-    @app.after_request
-    def write_statement_times(response):
-        times.write()
-        return response
-
-    atexit.register(times.write, True)
+    atexit.register(times.write)
