@@ -31,14 +31,17 @@ from supervision.models import (
     Child,
     DangerStatement,
     LegalStatus,
+    LiveSession,
     MapItem,
     Meeting,
     MeetingKind,
     MeetingStatus,
+    Phase,
     ReviewOutcome,
     Role,
     SafetyGoal,
     ScalingScore,
+    ScalingState,
     Section,
     Team,
     User,
@@ -300,12 +303,13 @@ class _Builder:
 
     def run(self, conn: Connection) -> dict[str, int]:
         t = {m.__tablename__: m.__table__ for m in (Team, User, Case, Child, Meeting, MapItem, DangerStatement,
-                                                     SafetyGoal, ScalingScore, Action, ActionReview, Amendment)}
+                                                     SafetyGoal, ScalingScore, Action, ActionReview, Amendment,
+                                                     LiveSession)}
         t["meeting_participants"] = meeting_participants
         self.t = t
         order = [t[n] for n in ("teams", "users", "cases", "children", "meetings", "meeting_participants",
                                 "map_items", "danger_statements", "safety_goals", "scaling_scores", "actions",
-                                "action_reviews", "amendments")]
+                                "action_reviews", "amendments", "live_sessions")]
         self.ids = self._next_ids(conn, order)
         self.out = _Writer(conn, order)
         teams = self._staff()
@@ -487,6 +491,13 @@ class _Builder:
             # Reviewed in the meeting itself: until then the last session's actions stay open.
             return pending
         self._scores(meeting_id, present, base, names, when)
+        if status is MeetingStatus.IN_PROGRESS:
+            # Under way now, two thirds through: the room has reached the scaling, open and not yet revealed.
+            minutes = 40 if kind is MeetingKind.CMR else 90
+            self.out.add(t["live_sessions"], {
+                "meeting_id": meeting_id, "phase": Phase.SCALING, "facilitator_id": facilitator.id,
+                "slot_minutes": minutes, "timer_remaining_seconds": minutes * 20,
+                "scaling": ScalingState.OPEN, "anonymous": False, "updated_at": when})
         carried = self._review(meeting_id, pending, facilitator, when)
         actions = self._actions(meeting_id, case_id, names, presenter, present, facilitator, when, carried)
         if agreed and rng.random() < 0.01:

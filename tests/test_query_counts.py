@@ -17,7 +17,20 @@ from sqlalchemy import event, func, select
 
 from bench.pages import PAGES, Sample, build_urls
 from supervision.demo_service import DEMO_PASSWORD, SMALL, Scale, build, spread
-from supervision.models import Action, ActionStatus, Case, MapItem, Meeting, Team
+from supervision.models import (
+    Action,
+    ActionStatus,
+    Case,
+    LiveSession,
+    MapItem,
+    Meeting,
+    MeetingStatus,
+    Phase,
+    ScalingScore,
+    ScalingState,
+    Team,
+    User,
+)
 
 SMALLER = Scale(teams=2, practitioners=4, families=8, sessions=24, items=24 * 10, scores=24 * 5, actions=24 * 3,
                 genogram_people=(5, 12), prefix="small-")
@@ -157,6 +170,25 @@ def test_the_generator_meets_its_totals_and_is_deterministic(app, db):
     db.session.commit()
     assert second == first
     assert _fingerprint(db, prefix="AGAIN-") == fingerprint
+
+
+def test_the_sessions_under_way_stand_at_an_open_scaling(app, db, client):
+    """One session per team is happening now, its scores given: the room is at the scaling, open and not
+    revealed, so the pages show what a room two thirds through shows, not scores with the scaling unopened."""
+    build(SMALL, seed=5)
+    db.session.commit()
+    under_way = db.session.scalars(select(Meeting).where(Meeting.status == MeetingStatus.IN_PROGRESS)).all()
+    assert len(under_way) == SMALL.teams
+    for meeting in under_way:
+        room = db.session.get(LiveSession, meeting.id)
+        assert (room.phase, room.scaling, room.revealed_at) == (Phase.SCALING, ScalingState.OPEN, None)
+    meeting = under_way[0]
+    scorer = db.session.scalar(select(User).join(ScalingScore, ScalingScore.user_id == User.id)
+                               .where(ScalingScore.meeting_id == meeting.id).limit(1))
+    assert client.post("/sign-in", data={"email": scorer.email, "password": DEMO_PASSWORD}).status_code == 302
+    page = client.get(f"/sessions/{meeting.id}/take-part").get_data(as_text=True)
+    assert f"{len(meeting.scores)} of " in page and "Your answer is in" in page
+    assert '<div data-scaling-when="open" >' in page  # shown: the other two states are hidden
 
 
 def _fingerprint(db, prefix: str = "") -> list:
