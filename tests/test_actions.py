@@ -63,7 +63,7 @@ def test_my_actions_overdue_first_then_this_week_undated_last(team_setup, add):
     assert svc.OVERDUE not in {g.key for g in svc.group_by_timing(mine, TODAY - timedelta(days=14))}
 
 
-def test_outside_owner_is_followed_by_the_allocated_practitioner(team_setup, add, make_user, make_meeting):
+def test_outside_owner_is_followed_by_the_allocated_practitioner(team_setup, add, make_user, make_meeting, db):
     worker, manager, team = team_setup["worker"], team_setup["manager"], team_setup["team"]
     for_mum = add("Mum to book the GP", owner_name="Mum", due=TODAY)
     nobody = add("Find a venue")
@@ -77,6 +77,12 @@ def test_outside_owner_is_followed_by_the_allocated_practitioner(team_setup, add
     other_meeting = make_meeting(team_setup["other_case"], team_setup["outsider"])
     add("Their mum", owner_name="Mum", meeting=other_meeting)
     assert len(svc.my_open_actions(worker, TODAY)) == 2
+    # Closed ones leave the list, the followed and the owned alike.
+    svc.mark_done(nobody, "", manager)
+    svc.drop(theirs, "Not needed.", manager)
+    db.session.commit()
+    assert [a.id for a in svc.my_open_actions(worker, TODAY)] == [for_mum.id]
+    assert svc.my_open_actions(colleague, TODAY) == []
 
 
 def test_my_actions_page_shows_groups_and_on_behalf_of(login_as, team_setup, add):
