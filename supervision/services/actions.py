@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
 import icalendar
-from sqlalchemy import Select, and_, bindparam, case, func, union_all
+from sqlalchemy import and_, bindparam, case, func, union_all
 from sqlalchemy.orm import contains_eager
 
 from supervision.extensions import db
@@ -73,9 +73,26 @@ class ActionGroup:
     actions: list[Action]
 
 
+# The two kinds are found apart, each by its own index: asked as one OR, the database read every unowned
+# open action of the whole service to find the few on this user's cases. Built once: every home page
+# and every My actions sends it.
+_OWNED = db.select(Action.id).where(Action.owner_id == bindparam("user_id"), Action.status == ActionStatus.OPEN)
+_FOLLOWED = (db.select(Action.id).join(Action.case)
+             .where(Case.practitioner_id == bindparam("user_id"), Action.owner_id.is_(None),
+                    Action.status == ActionStatus.OPEN))
+_MY_OPEN_ACTIONS = (
+    db.select(Action).join(Action.case).join(Action.meeting)
+    .where(Case.team_id == bindparam("team_id"), Action.id.in_(union_all(_OWNED, _FOLLOWED)))
+    .options(contains_eager(Action.case), contains_eager(Action.meeting).load_only(Meeting.scheduled_at))
+    .order_by(*_due_order()))
+_MOST_URGENT = (_MY_OPEN_ACTIONS
+                .add_columns(func.count().over(), func.count().filter(Action.due_on < bindparam("today")).over())
+                .limit(bindparam("limit")))
+
+
 def my_open_actions(user: User, today: date) -> list[Action]:
     """Open actions the user follows up, across all their team's cases: overdue first, undated last."""
-    return list(db.session.scalars(_my_open_actions(user)))
+    return list(db.session.scalars(_MY_OPEN_ACTIONS, {"user_id": user.id, "team_id": user.team_id}))
 
 
 @dataclass(frozen=True)
@@ -87,21 +104,9 @@ class MostUrgent:
 
 def most_urgent(user: User, today: date, limit: int) -> MostUrgent:
     """The user's first `limit` open actions, with how many there are and how many are overdue (one query)."""
-    overdue = func.count().filter(Action.due_on < today).over()
-    rows = db.session.execute(_my_open_actions(user).add_columns(func.count().over(), overdue).limit(limit)).all()
+    rows = db.session.execute(_MOST_URGENT, {"user_id": user.id, "team_id": user.team_id, "today": today,
+                                             "limit": limit}).all()
     return MostUrgent([action for action, _, _ in rows], rows[0][1] if rows else 0, rows[0][2] if rows else 0)
-
-
-def _my_open_actions(user: User) -> Select:
-    # The two kinds are found apart, each by its own index: asked as one OR, the database read every
-    # unowned open action of the whole service to find the few on this user's cases.
-    owned = db.select(Action.id).where(Action.owner_id == user.id, Action.status == ActionStatus.OPEN)
-    followed = (db.select(Action.id).join(Action.case)
-                .where(Case.practitioner_id == user.id, Action.owner_id.is_(None), Action.status == ActionStatus.OPEN))
-    return (db.select(Action).join(Action.case).join(Action.meeting)
-            .where(Case.team_id == user.team_id, Action.id.in_(union_all(owned, followed)))
-            .options(contains_eager(Action.case), contains_eager(Action.meeting).load_only(Meeting.scheduled_at))
-            .order_by(*_due_order()))
 
 
 def group_by_timing(actions: list[Action], today: date) -> list[ActionGroup]:
